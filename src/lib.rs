@@ -1,0 +1,14 @@
+//! spcap: a discrete-event simulator of social prescribing capacity.
+//!
+//! Data flows one way through the modules:
+//! [`scenario`] (a TOML file becomes a validated plain struct) →
+//! [`model`] (one replicate's event loop, knowing nothing of files) →
+//! [`experiment`] (replicates in parallel, random streams, seeds) →
+//! [`stats`] (aggregates across replicates) →
+//! [`output`] (CSV files and `run.json`, written atomically).
+
+pub mod experiment;
+pub mod model;
+pub mod output;
+pub mod scenario;
+pub mod stats;

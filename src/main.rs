@@ -1,0 +1,241 @@
+//! The `spcap` command line: parses arguments, calls the library, and turns
+//! errors into messages and exit codes (0 success, 2 bad usage or scenario,
+//! 1 an I/O or internal failure).
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use spcap::experiment::{self, Settings};
+use spcap::output::{self, trace::CsvTrace, RunInfo};
+use spcap::scenario::{self, LoadedScenario};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(
+    name = "spcap",
+    version,
+    about = "Simulate social prescribing capacity: referrals, link workers, VCSE services and holding"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run replicates of a scenario and write CSVs and run.json to an output folder.
+    Run {
+        /// The scenario file (TOML).
+        file: PathBuf,
+        /// Number of replicates.
+        #[arg(long, short = 'n', default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+        replicates: u64,
+        /// Seed of the random streams; the same seed gives the same results.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output folder [default: outputs/<scenario file stem>/].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads (0 = one per core). Results do not depend on it.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Write the event log of replicate 0 to this CSV file.
+        #[arg(long)]
+        trace: Option<PathBuf>,
+        /// No progress bar and no summary on the terminal.
+        #[arg(long, short = 'q')]
+        quiet: bool,
+    },
+    /// Validate a scenario and print it fully resolved, with every default filled in.
+    Check {
+        /// The scenario file (TOML).
+        file: PathBuf,
+    },
+}
+
+/// A failure, and the exit code it deserves.
+enum Failure {
+    Scenario(scenario::ScenarioError),
+    Io(String),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check { file } => check(&file),
+        Command::Run {
+            file,
+            replicates,
+            seed,
+            out,
+            threads,
+            trace,
+            quiet,
+        } => {
+            let mut settings = Settings::new(replicates, seed);
+            settings.threads = threads;
+            run(&file, &settings, out, trace.as_deref(), quiet)
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Scenario(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Io(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn load(file: &Path) -> Result<LoadedScenario, Failure> {
+    scenario::load(file).map_err(Failure::Scenario)
+}
+
+fn check(file: &Path) -> Result<(), Failure> {
+    let loaded = load(file)?;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "# {} is valid. Resolved scenario, every default filled in:",
+        file.display()
+    )
+    .and_then(|_| writeln!(out, "# scenario hash {}", loaded.hash()))
+    .and_then(|_| write!(out, "{}", loaded.resolved_toml()));
+    Ok(())
+}
+
+fn run(
+    file: &Path,
+    settings: &Settings,
+    out: Option<PathBuf>,
+    trace: Option<&Path>,
+    quiet: bool,
+) -> Result<(), Failure> {
+    let loaded = load(file)?;
+    let dir = out.unwrap_or_else(|| {
+        let stem = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "run".into());
+        Path::new("outputs").join(stem)
+    });
+    let bar = progress_bar(settings.replicates, quiet);
+    let started = Instant::now();
+    let shown = AtomicBool::new(false);
+    let tick = || {
+        if !shown.load(Ordering::Relaxed)
+            && started.elapsed().as_secs_f64() > 1.0
+            && !shown.swap(true, Ordering::Relaxed)
+        {
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+        bar.inc(1);
+    };
+    let outcome = experiment::run(&loaded.scenario, settings, &tick).map_err(|e| Failure::Io(e.to_string()))?;
+    bar.finish_and_clear();
+    output::write_run(
+        &dir,
+        &RunInfo {
+            loaded: &loaded,
+            settings,
+            outcome: &outcome,
+        },
+    )
+    .map_err(|e| Failure::Io(e.to_string()))?;
+    if let Some(path) = trace {
+        write_trace(path, &loaded, settings.seed)?;
+    }
+    if !quiet {
+        print_headlines(&loaded, &outcome, &dir);
+    }
+    Ok(())
+}
+
+fn progress_bar(replicates: u64, quiet: bool) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(replicates), ProgressDrawTarget::hidden());
+    if quiet {
+        return bar;
+    }
+    let style = ProgressStyle::with_template("{bar:40} {pos}/{len} replicates, {per_sec}, {eta} left")
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar
+}
+
+fn write_trace(path: &Path, loaded: &LoadedScenario, seed: u64) -> Result<(), Failure> {
+    output::write_atomically(path, |w| {
+        let mut trace = CsvTrace::new(w, loaded.scenario.start);
+        experiment::trace_replicate(&loaded.scenario, seed, 0, &mut trace);
+        trace.finish().map(|_| ())
+    })
+    .map_err(|e| Failure::Io(e.to_string()))
+}
+
+/// Prints a few headline figures. Write errors (a closed pipe) are ignored: the outputs are already on disk.
+fn print_headlines(loaded: &LoadedScenario, outcome: &experiment::Outcome, dir: &Path) {
+    let _ = write_headlines(&mut std::io::stdout().lock(), loaded, outcome, dir);
+}
+
+fn write_headlines(
+    out: &mut impl Write,
+    loaded: &LoadedScenario,
+    outcome: &experiment::Outcome,
+    dir: &Path,
+) -> std::io::Result<()> {
+    let agg = &outcome.aggregate;
+    let summaries = agg.summaries();
+    let get = |name: &str| summaries.iter().find(|(n, _)| *n == name).map(|(_, s)| *s);
+    let n = agg.replicates();
+    writeln!(
+        out,
+        "{}: {n} replicates in {:.1} s ({:.0} replicates/s, {:.1} million events/s)",
+        loaded.scenario.name,
+        outcome.wall_seconds,
+        n as f64 / outcome.wall_seconds.max(1e-9),
+        outcome.events_per_second() / 1e6
+    )?;
+    for (label, metric, unit) in [
+        ("Mean wait for a link worker", "waiting_mean", "days"),
+        ("90th percentile wait", "waiting_p90", "days"),
+        ("Mean holding time (awaiting VCSE)", "holding_mean", "days"),
+        ("Waiting list at the end", "waiting_list_end", "people"),
+        ("People supported per FTE per year", "supported_per_fte_year", "people"),
+    ] {
+        if let Some(s) = get(metric) {
+            writeln!(
+                out,
+                "  {label:<38} {:>8.1} {unit:<7} (95% CI {:.1} to {:.1})",
+                s.mean, s.ci_low, s.ci_high
+            )?;
+        }
+    }
+    let rows = agg.rows_sorted();
+    let share = |c: &str| {
+        let (Some(i), Some(r)) = (spcap::stats::column(c), spcap::stats::column("referrals")) else {
+            return f64::NAN;
+        };
+        let (num, den) = rows
+            .iter()
+            .fold((0.0, 0.0), |(a, b), (_, row)| (a + row[i], b + row[r]));
+        100.0 * num / den
+    };
+    writeln!(
+        out,
+        "  {:<38} {:>8.1} %",
+        "Referrals completed and connected",
+        share("completed_connected")
+    )?;
+    writeln!(
+        out,
+        "  {:<38} {:>8.1} %",
+        "Referrals discharged with unmet need",
+        share("unmet")
+    )?;
+    writeln!(out, "Outputs written to {}/", dir.display())
+}

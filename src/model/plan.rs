@@ -1,0 +1,200 @@
+//! What a scenario fixes before any replicate runs: the referral rate as a
+//! piecewise-constant function of time, the dated events in time order, and
+//! a sampler for every distribution. Built once per experiment and shared,
+//! read-only, by every replicate and thread.
+
+use super::sampling::Sampler;
+use crate::scenario::{units, Scenario, TenureModel};
+
+/// The referral rate (per day) is `rate` from `start` until the next segment.
+#[derive(Clone, Copy, Debug)]
+pub struct RateSegment {
+    pub start: f64,
+    pub end: f64,
+    pub rate: f64,
+}
+
+/// Something that happens on a date fixed by the scenario.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Dated {
+    /// A VCSE disruption begins or ends (the index of the disruption); capacity is recomputed.
+    Disruption(usize),
+    /// A funding change (its index).
+    Funding(usize),
+    /// A fixed-term post's contract ends (the post index).
+    ContractEnds(usize),
+    /// A new VCSE service opens (the service index).
+    ServiceOpens(usize),
+}
+
+/// The samplers of one client group.
+pub struct GroupPlan {
+    pub contacts: Sampler,
+    pub interval: Sampler,
+    pub re_referral_delay: Sampler,
+    /// Cumulative category weights, for one uniform draw.
+    pub category_cdf: Vec<(usize, f64)>,
+    /// The group's place in the waiting list order (0 first).
+    pub priority_level: usize,
+}
+
+pub struct Plan<'a> {
+    pub scenario: &'a Scenario,
+    pub rate_segments: Vec<RateSegment>,
+    pub dated: Vec<(f64, Dated)>,
+    pub groups: Vec<GroupPlan>,
+    /// Cumulative group shares, for one uniform draw.
+    pub group_cdf: Vec<f64>,
+    pub priority_levels: usize,
+    pub patience: Option<Sampler>,
+    pub waited_so_far: Option<Sampler>,
+    pub tenure: Option<Sampler>,
+    pub recruitment_delay: Sampler,
+    pub attendance: Vec<Sampler>,
+    pub closure_duration: Vec<Sampler>,
+    /// Number of weekly snapshots after the warm-up.
+    pub weeks: usize,
+}
+
+impl<'a> Plan<'a> {
+    pub fn new(scenario: &'a Scenario) -> Self {
+        let end = scenario.end();
+        let groups: Vec<GroupPlan> = scenario
+            .groups
+            .iter()
+            .map(|g| {
+                let mut acc = 0.0;
+                GroupPlan {
+                    contacts: Sampler::new(&g.contacts),
+                    interval: Sampler::new(&g.contact_interval),
+                    re_referral_delay: Sampler::new(&g.re_referral_delay),
+                    category_cdf: g
+                        .categories
+                        .iter()
+                        .map(|(c, w)| {
+                            acc += w;
+                            (*c, acc)
+                        })
+                        .collect(),
+                    priority_level: 0,
+                }
+            })
+            .collect();
+        let mut plan = Plan {
+            scenario,
+            rate_segments: rate_segments(scenario),
+            dated: dated_events(scenario),
+            group_cdf: scenario
+                .groups
+                .iter()
+                .scan(0.0, |acc, g| {
+                    *acc += g.share;
+                    Some(*acc)
+                })
+                .collect(),
+            groups,
+            priority_levels: 1,
+            patience: scenario.referrals.patience.as_ref().map(Sampler::new),
+            waited_so_far: scenario.initial.waited_so_far.as_ref().map(Sampler::new),
+            tenure: match &scenario.link_workers.turnover.tenure {
+                TenureModel::AnnualRate(r) if *r > 0.0 => Some(Sampler::Exponential(units::DAYS_PER_YEAR / r)),
+                TenureModel::AnnualRate(_) => None,
+                TenureModel::Distribution(d) => Some(Sampler::new(d)),
+            },
+            recruitment_delay: Sampler::new(&scenario.link_workers.recruitment_delay),
+            attendance: scenario
+                .vcse
+                .services
+                .iter()
+                .map(|s| Sampler::new(&s.attendance))
+                .collect(),
+            closure_duration: scenario
+                .vcse
+                .services
+                .iter()
+                .map(|s| Sampler::new(&s.closures.duration))
+                .collect(),
+            weeks: ((end - scenario.warm_up) / 7.0).ceil().max(0.0) as usize,
+        };
+        if scenario.referrals.order == crate::scenario::QueueOrder::Priority {
+            let mut levels: Vec<i64> = scenario.groups.iter().map(|g| g.priority).collect();
+            levels.sort_unstable();
+            levels.dedup();
+            for (g, gp) in scenario.groups.iter().zip(&mut plan.groups) {
+                gp.priority_level = levels.iter().position(|l| *l == g.priority).unwrap_or(0);
+            }
+            plan.priority_levels = levels.len();
+        }
+        plan
+    }
+
+    /// The calendar date of a day, for traces and outputs.
+    pub fn date(&self, day: f64) -> jiff::civil::Date {
+        units::date_after(self.scenario.start, day)
+    }
+}
+
+/// Breaks the run into pieces on which the referral rate is constant: calendar
+/// months (seasonality) cut further at the start and end of every rate change.
+fn rate_segments(s: &Scenario) -> Vec<RateSegment> {
+    let end = s.end();
+    let mut cuts: Vec<f64> = vec![0.0, end];
+    let mut t = 0.0;
+    while t < end {
+        let (_, left) = units::month_at(s.start, t);
+        t += left.max(1.0);
+        if t < end {
+            cuts.push(t);
+        }
+    }
+    for c in &s.referrals.changes {
+        cuts.extend([c.from, c.to].into_iter().filter(|x| *x > 0.0 && *x < end));
+    }
+    cuts.sort_by(f64::total_cmp);
+    cuts.dedup();
+    let base = s.referrals.rate_per_month / units::DAYS_PER_MONTH;
+    cuts.windows(2)
+        .map(|w| {
+            let mid = (w[0] + w[1]) / 2.0;
+            let (month, _) = units::month_at(s.start, w[0]);
+            let multiplier: f64 = s
+                .referrals
+                .changes
+                .iter()
+                .filter(|c| c.from <= mid && mid < c.to)
+                .map(|c| c.multiplier)
+                .product();
+            RateSegment {
+                start: w[0],
+                end: w[1],
+                rate: base * s.referrals.seasonality[month] * multiplier,
+            }
+        })
+        .collect()
+}
+
+fn dated_events(s: &Scenario) -> Vec<(f64, Dated)> {
+    let mut dated = Vec::new();
+    for (i, d) in s.vcse.disruptions.iter().enumerate() {
+        dated.push((d.from, Dated::Disruption(i)));
+        if d.to.is_finite() {
+            dated.push((d.to, Dated::Disruption(i)));
+        }
+    }
+    for (i, f) in s.link_workers.funding_changes.iter().enumerate() {
+        dated.push((f.time, Dated::Funding(i)));
+    }
+    for (i, p) in s.link_workers.posts.iter().enumerate() {
+        if let Some(end) = p.contract_end {
+            dated.push((end, Dated::ContractEnds(i)));
+        }
+    }
+    for (i, v) in s.vcse.services.iter().enumerate() {
+        if let Some(opens) = v.opens {
+            dated.push((opens, Dated::ServiceOpens(i)));
+        }
+    }
+    // Stable: simultaneous dated events keep the order above.
+    dated.sort_by(|a, b| a.0.total_cmp(&b.0));
+    dated
+}

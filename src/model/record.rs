@@ -1,0 +1,142 @@
+//! What one replicate reports: counts of every exit, the waiting and holding
+//! times of the people it measured, time-integrals of the levels the outputs
+//! average, and a weekly snapshot of the levels. The statistics module turns
+//! these into the per-replicate row and the aggregates; the model never
+//! computes a percentile.
+
+/// How a referral left the pathway. Every referral ends in exactly one of these,
+/// or is still in the system when the run ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Out of remit at triage.
+    Redirected = 0,
+    /// The waiting list was at its cap ("closed to referrals").
+    Declined = 1,
+    /// Left while waiting for a link worker.
+    Reneged = 2,
+    /// Stopped attending while on a caseload (including while held, and at a handover).
+    Disengaged = 3,
+    /// Finished support and was connected to a VCSE service.
+    CompletedConnected = 4,
+    /// Finished support and needed no onward service.
+    CompletedNoNeed = 5,
+    /// Discharged with an unmet need: no VCSE place in time.
+    Unmet = 6,
+}
+
+impl Exit {
+    pub const ALL: [Exit; 7] = [
+        Exit::Redirected,
+        Exit::Declined,
+        Exit::Reneged,
+        Exit::Disengaged,
+        Exit::CompletedConnected,
+        Exit::CompletedNoNeed,
+        Exit::Unmet,
+    ];
+
+    /// The column name in `replicates.csv` and the event name in the trace.
+    pub fn name(self) -> &'static str {
+        match self {
+            Exit::Redirected => "redirected",
+            Exit::Declined => "declined",
+            Exit::Reneged => "reneged",
+            Exit::Disengaged => "disengaged",
+            Exit::CompletedConnected => "completed_connected",
+            Exit::CompletedNoNeed => "completed_no_need",
+            Exit::Unmet => "unmet",
+        }
+    }
+}
+
+/// The levels snapshotted every week after the warm-up, in this order.
+pub const WEEKLY_METRICS: [&str; 5] = [
+    "waiting_list",
+    "held",
+    "caseload",
+    "link_workers_in_post",
+    "vcse_places_open",
+];
+
+/// One replicate's observations. Buffers are reused from replicate to replicate.
+#[derive(Clone, Debug, Default)]
+pub struct ReplicateRecord {
+    /// People referred in the measured period (after the warm-up), re-referrals included.
+    pub referrals: u64,
+    pub re_referrals: u64,
+    /// People already in the service on the start date, counted when there is no warm-up.
+    pub carried_over: u64,
+    /// Measured exits, indexed by [`Exit`].
+    pub exits: [u64; 7],
+    /// Measured people still waiting, on a caseload or held when the run ends.
+    pub in_system_end: u64,
+    /// Measured people allocated to a link worker.
+    pub supported: u64,
+    /// Measured people who took a VCSE place.
+    pub connected: u64,
+    /// Days from referral to first allocation, for measured people; those still
+    /// waiting at the end contribute the time waited so far.
+    pub waiting_times: Vec<f64>,
+    /// Days from onward decision to a place or discharge (0 if connected or
+    /// discharged at once); those still held at the end contribute the time so far.
+    pub holding_times: Vec<f64>,
+    pub waiting_list_end: u32,
+    pub waiting_list_peak: u32,
+    /// Integrals over the measured period of: people waiting, people held,
+    /// people on caseloads, caseload places in post, vacant funded posts and
+    /// FTE in post (person-days, place-days, post-days, FTE-days).
+    pub waiting_list_area: f64,
+    pub held_area: f64,
+    pub caseload_area: f64,
+    pub capacity_area: f64,
+    pub vacancy_days: f64,
+    pub fte_days: f64,
+    /// Length of the measured period in days.
+    pub measured_days: f64,
+    /// Weekly snapshots of [`WEEKLY_METRICS`].
+    pub weekly: Vec<[u32; 5]>,
+    /// Events the loop processed (arrivals, dated events and due events; stale ones not counted).
+    pub events: u64,
+}
+
+impl ReplicateRecord {
+    pub fn clear(&mut self) {
+        let mut waiting = std::mem::take(&mut self.waiting_times);
+        let mut holding = std::mem::take(&mut self.holding_times);
+        let mut weekly = std::mem::take(&mut self.weekly);
+        waiting.clear();
+        holding.clear();
+        weekly.clear();
+        *self = ReplicateRecord {
+            waiting_times: waiting,
+            holding_times: holding,
+            weekly,
+            ..ReplicateRecord::default()
+        };
+    }
+}
+
+/// Receives every event of a replicate, for the `--trace` audit log.
+/// The model calls it; what it writes is the caller's business.
+pub trait Trace {
+    /// Whether events are wanted at all; when false the model skips building them.
+    const ENABLED: bool;
+    fn event(
+        &mut self,
+        time: f64,
+        what: &'static str,
+        referral: Option<u32>,
+        person: Option<u32>,
+        link_worker: Option<u32>,
+        service: Option<u32>,
+    );
+}
+
+/// No trace: the fast path for every replicate but the audited one.
+pub struct NoTrace;
+
+impl Trace for NoTrace {
+    const ENABLED: bool = false;
+    #[inline(always)]
+    fn event(&mut self, _: f64, _: &'static str, _: Option<u32>, _: Option<u32>, _: Option<u32>, _: Option<u32>) {}
+}

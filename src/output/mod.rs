@@ -1,0 +1,63 @@
+//! Outputs: the CSV files and `run.json` of a run, written from the statistics.
+//!
+//! Every file is written under a temporary name in the same folder and
+//! renamed when complete, so an interrupted run never leaves a file that
+//! looks whole. `run.json` is written last: its presence marks a complete
+//! folder. `docs/outputs.md` defines every column.
+
+mod files;
+pub mod trace;
+
+pub use files::{write_run, RunInfo};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct OutputError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl OutputError {
+    pub fn new(path: &Path, e: impl std::fmt::Display) -> Self {
+        OutputError {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// Writes `path` by calling `fill` on a buffered temporary file, then renames it into place.
+pub fn write_atomically(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), OutputError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = path.with_file_name(format!(".{name}.partial"));
+    let result = (|| {
+        let file = std::fs::File::create(&temporary)?;
+        let mut writer = std::io::BufWriter::new(file);
+        fill(&mut writer)?;
+        writer.flush()?;
+        writer.get_ref().sync_all()?;
+        drop(writer);
+        std::fs::rename(&temporary, path)
+    })();
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(&temporary);
+        OutputError::new(path, e)
+    })
+}
+
+/// Formats a number for CSV: shortest text that reads back to the same value; `NaN` when undefined.
+pub fn number(x: f64) -> String {
+    if x.is_nan() {
+        "NaN".into()
+    } else {
+        format!("{x}")
+    }
+}

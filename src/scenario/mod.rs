@@ -1,0 +1,289 @@
+//! Scenario input: a TOML file becomes a validated, plain [`Scenario`].
+//!
+//! The path is: read the file and the files it `extends` ([`resolve`]),
+//! deserialise into the raw mirror of the file with defaults filled in
+//! ([`raw`]), then check every value and convert times to days since the start
+//! date ([`validate`]). The model only ever sees the result: plain numbers,
+//! indices and distributions, nothing of files.
+
+pub mod error;
+pub mod raw;
+pub mod resolve;
+pub mod units;
+mod validate;
+
+pub use error::ScenarioError;
+use jiff::civil::Date;
+use std::path::{Path, PathBuf};
+
+/// A scenario read from a file: the plain struct the model runs on, and the
+/// fully resolved file (every default filled in) for `spcap check` and `run.json`.
+#[derive(Clone, Debug)]
+pub struct LoadedScenario {
+    pub scenario: Scenario,
+    pub resolved: raw::RawScenario,
+    pub file: PathBuf,
+}
+
+impl LoadedScenario {
+    /// The fully resolved scenario as TOML, with every default written out.
+    pub fn resolved_toml(&self) -> String {
+        toml::to_string_pretty(&self.resolved).unwrap_or_default()
+    }
+
+    /// A stable hash of the resolved scenario (FNV-1a, 64 bits, as hex): two runs
+    /// with the same hash simulated the same scenario, whatever files it came from.
+    pub fn hash(&self) -> String {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in self.resolved_toml().bytes() {
+            h ^= u64::from(byte);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        format!("{h:016x}")
+    }
+}
+
+/// Reads, resolves and validates a scenario file.
+pub fn load(path: &Path) -> Result<LoadedScenario, ScenarioError> {
+    let resolved = resolve::resolve(path)?;
+    validate::validate(resolved, path)
+}
+
+/// Validates scenario text with no file behind it; `name` stands for the file in messages.
+pub fn load_str(text: &str, name: &str) -> Result<LoadedScenario, ScenarioError> {
+    let resolved = resolve::resolve_str(text, Path::new(name))?;
+    validate::validate(resolved, Path::new(name))
+}
+
+/// A probability distribution of a time (in days) or of a count.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Distribution {
+    Fixed(f64),
+    Exponential { mean: f64 },
+    Uniform { min: f64, max: f64 },
+    Triangular { min: f64, mode: f64, max: f64 },
+    LogNormal { mean: f64, sd: f64 },
+    Gamma { shape: f64, scale: f64 },
+    Empirical(Vec<f64>),
+}
+
+impl Distribution {
+    /// The distribution's mean.
+    pub fn mean(&self) -> f64 {
+        match self {
+            Distribution::Fixed(x) => *x,
+            Distribution::Exponential { mean } | Distribution::LogNormal { mean, .. } => *mean,
+            Distribution::Uniform { min, max } => (min + max) / 2.0,
+            Distribution::Triangular { min, mode, max } => (min + mode + max) / 3.0,
+            Distribution::Gamma { shape, scale } => shape * scale,
+            Distribution::Empirical(values) => values.iter().sum::<f64>() / values.len() as f64,
+        }
+    }
+}
+
+/// How people on the waiting list are ordered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QueueOrder {
+    /// First referred, first allocated.
+    Fifo,
+    /// By client group priority (lower number first), then first referred.
+    Priority,
+}
+
+/// What happens to a person who needs a VCSE service when none has a place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HoldingPolicy {
+    /// Stay on the caseload until a place opens or the maximum holding time passes.
+    Hold,
+    /// Discharge at once with an unmet need.
+    Discharge,
+}
+
+/// A validated scenario. Times are days since `start`; the run simulates
+/// `warm_up + horizon` days and measures only the last `horizon`.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub start: Date,
+    pub warm_up: f64,
+    pub horizon: f64,
+    pub referrals: Referrals,
+    pub groups: Vec<ClientGroup>,
+    /// VCSE service categories; client groups and services refer to them by index.
+    pub categories: Vec<String>,
+    pub holding: Holding,
+    pub link_workers: LinkWorkers,
+    pub vcse: Vcse,
+    pub delivery_periods: Vec<DeliveryPeriod>,
+    pub initial: InitialState,
+    /// Key path to source ("assumption", a seed passage, a public figure).
+    pub sources: Vec<(String, String)>,
+}
+
+impl Scenario {
+    /// The last simulated day.
+    pub fn end(&self) -> f64 {
+        self.warm_up + self.horizon
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Referrals {
+    pub rate_per_month: f64,
+    /// Multipliers for January to December.
+    pub seasonality: [f64; 12],
+    pub changes: Vec<RateChange>,
+    pub inappropriate_share: f64,
+    pub waiting_list_cap: Option<u32>,
+    pub order: QueueOrder,
+    pub patience: Option<Distribution>,
+}
+
+/// A multiplier on the referral rate from `from` until `to` (days).
+#[derive(Clone, Debug)]
+pub struct RateChange {
+    pub from: f64,
+    pub to: f64,
+    pub multiplier: f64,
+    pub label: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct ClientGroup {
+    pub name: String,
+    pub share: f64,
+    pub priority: i64,
+    pub contacts: Distribution,
+    pub contact_interval: Distribution,
+    pub disengage_per_contact: f64,
+    pub planning_contact: u32,
+    pub onward_need: f64,
+    /// (category index, weight), weights summing to 1.
+    pub categories: Vec<(usize, f64)>,
+    pub digitally_excluded_share: f64,
+    /// Probability of a new referral after each exit, indexed by [`ReReferralReason`].
+    pub re_referral: [f64; 6],
+    pub re_referral_delay: Distribution,
+}
+
+/// The exits after which a person may be referred again, in the order of
+/// [`raw::RE_REFERRAL_REASONS`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReReferralReason {
+    Reneged = 0,
+    Disengaged = 1,
+    CompletedConnected = 2,
+    CompletedNoNeed = 3,
+    Unmet = 4,
+    LostVcsePlace = 5,
+}
+
+#[derive(Clone, Debug)]
+pub struct Holding {
+    pub policy: HoldingPolicy,
+    pub max_holding: Option<f64>,
+    pub check_in_interval: f64,
+}
+
+#[derive(Clone, Debug)]
+pub struct LinkWorkers {
+    pub posts: Vec<Post>,
+    pub caseload_per_fte: f64,
+    pub turnover: Turnover,
+    pub recruitment_delay: Distribution,
+    pub induction_duration: f64,
+    pub induction_capacity_factor: f64,
+    pub handover_disengage: f64,
+    pub absence: f64,
+    pub annual_cost_per_fte: f64,
+    pub funding_changes: Vec<FundingChange>,
+}
+
+/// One funded post.
+#[derive(Clone, Debug)]
+pub struct Post {
+    pub fte: f64,
+    /// The day a fixed-term contract ends and the post goes.
+    pub contract_end: Option<f64>,
+    pub vacant_at_start: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Turnover {
+    /// How long a link worker stays in post, in days.
+    pub tenure: TenureModel,
+    /// Before a fixed-term contract ends, leaving is this many times as likely
+    /// within this many days of the end.
+    pub before_contract_end: Option<(f64, f64)>,
+}
+
+#[derive(Clone, Debug)]
+pub enum TenureModel {
+    /// Leavers per post per year: tenure is exponential with this rate.
+    AnnualRate(f64),
+    Distribution(Distribution),
+}
+
+#[derive(Clone, Debug)]
+pub struct FundingChange {
+    pub time: f64,
+    pub add_posts: u32,
+    pub remove_posts: u32,
+    pub fte: f64,
+    pub label: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Vcse {
+    pub services: Vec<Service>,
+    pub disruptions: Vec<Disruption>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Service {
+    pub name: String,
+    pub category: usize,
+    pub places: u32,
+    pub attendance: Distribution,
+    /// The day a new service opens; `None` means open from the start.
+    pub opens: Option<f64>,
+    pub closures: Closures,
+}
+
+#[derive(Clone, Debug)]
+pub struct Closures {
+    pub annual_rate: f64,
+    pub duration: Distribution,
+    pub permanent_probability: f64,
+}
+
+/// Services (by index) run at `capacity_factor` of their places from `from` to `to`.
+#[derive(Clone, Debug)]
+pub struct Disruption {
+    pub from: f64,
+    pub to: f64,
+    pub services: Vec<usize>,
+    pub capacity_factor: f64,
+    pub label: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct DeliveryPeriod {
+    pub from: f64,
+    pub to: f64,
+    pub mode: String,
+    pub contact_interval_multiplier: f64,
+    pub disengage_multiplier: f64,
+    pub excluded_extra_disengage: f64,
+    pub excluded_pause: bool,
+    pub label: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct InitialState {
+    pub waiting: u32,
+    pub waited_so_far: Option<Distribution>,
+    pub on_caseload: u32,
+    pub held: u32,
+}

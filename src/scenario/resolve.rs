@@ -1,0 +1,181 @@
+//! Reading a scenario file and the chain of files it `extends`.
+//!
+//! `extends = "baseline.toml"` names a parent file, relative to the file that
+//! says it. The parent is read first and the child's keys are laid over it:
+//! tables merge key by key, anything else (numbers, strings, arrays, including
+//! arrays of tables such as `vcse.services`) is replaced whole. A funding
+//! option is then a short file of differences.
+
+use super::error::ScenarioError;
+use std::path::{Path, PathBuf};
+use toml::{Table, Value};
+
+/// A scenario after `extends` has been resolved: the merged table, and each
+/// file of the chain with its own keys, so that an error can name the file
+/// that set the offending key.
+pub struct Resolved {
+    pub merged: Table,
+    /// From the file given on the command line to its furthest ancestor.
+    pub chain: Vec<(PathBuf, Table)>,
+}
+
+impl Resolved {
+    /// The file that sets `key_path` (the most derived one), or the file given
+    /// on the command line when no file sets it (a missing key, a default).
+    pub fn owner(&self, key_path: &str) -> PathBuf {
+        self.chain
+            .iter()
+            .find(|(_, own)| lookup(own, key_path).is_some())
+            .or_else(|| self.chain.first())
+            .map(|(file, _)| file.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Reads `path` and everything it extends.
+pub fn resolve(path: &Path) -> Result<Resolved, ScenarioError> {
+    let mut chain = Vec::new();
+    let merged = read_chain(path, &mut chain)?;
+    Ok(Resolved { merged, chain })
+}
+
+/// Parses scenario text that has no file behind it (tests, the library API).
+/// `extends` is resolved relative to the current directory.
+pub fn resolve_str(text: &str, name: &Path) -> Result<Resolved, ScenarioError> {
+    let mut chain = Vec::new();
+    let own = parse(text, name)?;
+    let merged = merge_parent(own, name, Path::new("."), &mut chain)?;
+    Ok(Resolved { merged, chain })
+}
+
+fn read_chain(path: &Path, chain: &mut Vec<(PathBuf, Table)>) -> Result<Table, ScenarioError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        file: path.to_path_buf(),
+        source,
+    })?;
+    let own = parse(&text, path)?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    merge_parent(own, path, dir, chain)
+}
+
+fn parse(text: &str, file: &Path) -> Result<Table, ScenarioError> {
+    text.parse::<Table>().map_err(|e| ScenarioError::Syntax {
+        file: file.to_path_buf(),
+        message: e.to_string().trim_end().to_string(),
+    })
+}
+
+fn merge_parent(
+    mut own: Table,
+    file: &Path,
+    dir: &Path,
+    chain: &mut Vec<(PathBuf, Table)>,
+) -> Result<Table, ScenarioError> {
+    let extends = own.remove("extends");
+    chain.push((file.to_path_buf(), own.clone()));
+    let Some(extends) = extends else {
+        return Ok(own);
+    };
+    let Value::String(target) = extends else {
+        return Err(ScenarioError::Invalid {
+            file: file.to_path_buf(),
+            key: "extends".into(),
+            message: format!("extends = {extends}: must be a file name in quotes, such as \"baseline.toml\""),
+        });
+    };
+    let parent_path = dir.join(&target);
+    let here = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
+    let parent_canonical = std::fs::canonicalize(&parent_path).map_err(|e| ScenarioError::Extends {
+        file: file.to_path_buf(),
+        target: target.clone(),
+        problem: format!("cannot read {}: {e}", parent_path.display()),
+    })?;
+    let seen: Vec<PathBuf> = chain
+        .iter()
+        .map(|(f, _)| std::fs::canonicalize(f).unwrap_or_else(|_| f.clone()))
+        .chain(std::iter::once(here))
+        .collect();
+    if seen.contains(&parent_canonical) {
+        let names: Vec<String> = chain.iter().map(|(f, _)| f.display().to_string()).collect();
+        return Err(ScenarioError::Extends {
+            file: file.to_path_buf(),
+            target,
+            problem: format!(
+                "the files extend each other in a cycle ({} -> {})",
+                names.join(" -> "),
+                parent_path.display()
+            ),
+        });
+    }
+    let parent = read_chain(&parent_path, chain)?;
+    Ok(deep_merge(parent, own))
+}
+
+/// Lays `child` over `parent`: tables merge recursively, other values are
+/// replaced. A distribution table (one with a `dist` key) is replaced whole,
+/// since the keys of one distribution mean nothing to another.
+fn deep_merge(mut parent: Table, child: Table) -> Table {
+    for (key, value) in child {
+        let merged = match (parent.remove(&key), value) {
+            (Some(Value::Table(p)), Value::Table(c)) if !c.contains_key("dist") => Value::Table(deep_merge(p, c)),
+            (_, v) => v,
+        };
+        parent.insert(key, merged);
+    }
+    parent
+}
+
+/// Finds a dotted key path such as `vcse.services[1].places` in a table.
+pub fn lookup<'a>(table: &'a Table, key_path: &str) -> Option<&'a Value> {
+    let mut parts = key_path.split('.');
+    let first = parts.next()?;
+    let mut current = index(table.get(name_of(first))?, first)?;
+    for part in parts {
+        current = index(current.as_table()?.get(name_of(part))?, part)?;
+    }
+    Some(current)
+}
+
+fn name_of(part: &str) -> &str {
+    part.split('[').next().unwrap_or(part)
+}
+
+/// Applies the `[n]` suffixes of one path segment.
+fn index<'a>(mut value: &'a Value, part: &str) -> Option<&'a Value> {
+    for piece in part.split('[').skip(1) {
+        let i: usize = piece.trim_end_matches(']').parse().ok()?;
+        value = value.as_array()?.get(i)?;
+    }
+    Some(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn child_overrides_parent_key_by_key() {
+        let parent: Table = "a = 1\n[t]\nx = 1\ny = 2\n".parse().unwrap();
+        let child: Table = "[t]\ny = 3\n".parse().unwrap();
+        let merged = deep_merge(parent, child);
+        assert_eq!(lookup(&merged, "a").and_then(Value::as_integer), Some(1));
+        assert_eq!(lookup(&merged, "t.x").and_then(Value::as_integer), Some(1));
+        assert_eq!(lookup(&merged, "t.y").and_then(Value::as_integer), Some(3));
+    }
+
+    #[test]
+    fn a_distribution_is_replaced_whole() {
+        let parent: Table = "d = { dist = \"uniform\", min = 1, max = 2 }\n".parse().unwrap();
+        let child: Table = "d = { dist = \"fixed\", value = 3 }\n".parse().unwrap();
+        let merged = deep_merge(parent, child);
+        assert!(lookup(&merged, "d.min").is_none());
+        assert_eq!(lookup(&merged, "d.value").and_then(Value::as_integer), Some(3));
+    }
+
+    #[test]
+    fn lookup_follows_array_indices() {
+        let t: Table = "[[s]]\nn = 1\n[[s]]\nn = 2\n".parse().unwrap();
+        assert_eq!(lookup(&t, "s[1].n").and_then(Value::as_integer), Some(2));
+        assert!(lookup(&t, "s[2].n").is_none());
+    }
+}

@@ -1,0 +1,131 @@
+//! Times as people write them in scenario files: calendar dates (`2020-03-23`)
+//! and lengths of time with a unit (`90d`, `12w`, `6m`, `5y`).
+//!
+//! Inside the simulator every time is a number of days since the scenario's
+//! start date. A month is a twelfth of a year and a year is 365.25 days, so
+//! that `12m` and `1y` are the same length and leap years average out.
+
+use jiff::civil::Date;
+
+/// Days in a year (365.25, the mean calendar year).
+pub const DAYS_PER_YEAR: f64 = 365.25;
+/// Days in a month (a twelfth of a year).
+pub const DAYS_PER_MONTH: f64 = DAYS_PER_YEAR / 12.0;
+
+/// What a length of time may look like, for error messages.
+pub const DURATION_HELP: &str =
+    "a length of time with a unit, such as \"14d\", \"12w\", \"6m\" or \"5y\" (days, weeks, months, years)";
+
+/// What a date may look like, for error messages.
+pub const DATE_HELP: &str = "a date written as \"YYYY-MM-DD\", such as \"2020-03-23\"";
+
+/// Parses a length of time such as `"90d"` or `"1.5y"` into days.
+/// Returns `None` when the text is not a non-negative number followed by one of d, w, m, y.
+pub fn parse_duration(text: &str) -> Option<f64> {
+    let text = text.trim();
+    let unit = text.chars().last()?;
+    let per_unit = match unit {
+        'd' => 1.0,
+        'w' => 7.0,
+        'm' => DAYS_PER_MONTH,
+        'y' => DAYS_PER_YEAR,
+        _ => return None,
+    };
+    let number: f64 = text[..text.len() - 1].trim().parse().ok()?;
+    (number.is_finite() && number >= 0.0).then_some(number * per_unit)
+}
+
+/// Days from `start` to `start + text`, counting whole months and years on the
+/// calendar (so a warm-up of `"1y"` from 2019-04-01 ends on 2020-04-01); other
+/// lengths as [`parse_duration`].
+pub fn calendar_span(start: Date, text: &str) -> Option<f64> {
+    let days = parse_duration(text)?;
+    let trimmed = text.trim();
+    let number: f64 = trimmed[..trimmed.len() - 1].trim().parse().ok()?;
+    let months = match trimmed.chars().last()? {
+        'm' => number,
+        'y' => number * 12.0,
+        _ => return Some(days),
+    };
+    if months.fract() != 0.0 {
+        return Some(days);
+    }
+    let end = start.checked_add(jiff::Span::new().months(months as i64)).ok()?;
+    Some(days_between(start, end))
+}
+
+/// Parses a calendar date written as `YYYY-MM-DD`.
+pub fn parse_date(text: &str) -> Option<Date> {
+    text.trim().parse::<Date>().ok()
+}
+
+/// Days from `start` to `date` (negative when `date` is earlier).
+pub fn days_between(start: Date, date: Date) -> f64 {
+    (date.to_jiff_civil_days() - start.to_jiff_civil_days()) as f64
+}
+
+/// The calendar date `days` after `start` (rounded down to a whole day).
+pub fn date_after(start: Date, days: f64) -> Date {
+    let whole = days.floor() as i64;
+    start.checked_add(jiff::Span::new().days(whole)).unwrap_or(start)
+}
+
+/// Days from 0001-01-01, so that day arithmetic on dates is plain integer arithmetic.
+trait CivilDays {
+    fn to_jiff_civil_days(&self) -> i64;
+}
+
+impl CivilDays for Date {
+    fn to_jiff_civil_days(&self) -> i64 {
+        let origin = Date::constant(1, 1, 1);
+        origin
+            .until((jiff::Unit::Day, *self))
+            .map(|span| i64::from(span.get_days()))
+            .unwrap_or(0)
+    }
+}
+
+/// The calendar month (0 = January) of the day `days` after `start`,
+/// and the number of days until the next month begins.
+pub fn month_at(start: Date, days: f64) -> (usize, f64) {
+    let date = date_after(start, days);
+    let month = usize::try_from(date.month() - 1).unwrap_or(0);
+    let first_of_next = date
+        .first_of_month()
+        .checked_add(jiff::Span::new().months(1))
+        .unwrap_or(date);
+    (month, days_between(start, first_of_next) - days)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_with_units() {
+        assert_eq!(parse_duration("90d"), Some(90.0));
+        assert_eq!(parse_duration("12w"), Some(84.0));
+        assert_eq!(parse_duration("1y"), Some(365.25));
+        assert_eq!(parse_duration("12m"), Some(365.25));
+        assert_eq!(parse_duration("1.5y"), Some(547.875));
+        assert_eq!(parse_duration("90"), None);
+        assert_eq!(parse_duration("-3d"), None);
+        assert_eq!(parse_duration("3x"), None);
+        assert_eq!(parse_duration(""), None);
+        assert_eq!(parse_duration("nand"), None);
+    }
+
+    #[test]
+    fn dates_count_days() {
+        let start = parse_date("2020-01-01").unwrap();
+        let lockdown = parse_date("2020-03-23").unwrap();
+        assert_eq!(days_between(start, lockdown), 82.0);
+        assert_eq!(date_after(start, 82.7), lockdown);
+        assert_eq!(parse_date("2020-02-30"), None);
+        assert_eq!(calendar_span(parse_date("2019-04-01").unwrap(), "1y"), Some(366.0));
+        assert_eq!(calendar_span(start, "2w"), Some(14.0));
+        let (month, left) = month_at(start, 40.0);
+        assert_eq!(month, 1);
+        assert_eq!(left, 20.0);
+    }
+}

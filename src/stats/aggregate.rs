@@ -1,0 +1,247 @@
+//! Aggregating replicates as they finish, in memory that does not grow with
+//! their number beyond one summary row each.
+//!
+//! Everything kept is exact and mergeable in any order: integer counts of
+//! each weekly level (so percentiles across replicates are exact), integer
+//! histogram counts with fixed bins, and the rows themselves, sorted by
+//! replicate before anything is summed. Results therefore do not depend on
+//! how replicates were spread over threads or machines.
+
+use super::quantile::{percentile_counts, Summary};
+use super::row::{replicate_row, Row, COLUMNS};
+use crate::model::{ReplicateRecord, WEEKLY_METRICS};
+
+/// Width of a histogram bin in days.
+pub const BIN_DAYS: f64 = 1.0;
+/// Number of bins of [`BIN_DAYS`]; a last, open-ended bin holds longer times.
+pub const BINS: usize = 5 * 366;
+
+/// Exact counts of one weekly level across replicates: `counts[week][value]`.
+#[derive(Clone, Debug, Default)]
+pub struct LevelCounts {
+    pub counts: Vec<Vec<u32>>,
+}
+
+impl LevelCounts {
+    fn add(&mut self, week: usize, value: u32) {
+        if self.counts.len() <= week {
+            self.counts.resize_with(week + 1, Vec::new);
+        }
+        let c = &mut self.counts[week];
+        if c.len() <= value as usize {
+            c.resize(value as usize + 1, 0);
+        }
+        c[value as usize] += 1;
+    }
+
+    fn merge(&mut self, other: &LevelCounts) {
+        for (week, c) in other.counts.iter().enumerate() {
+            for (value, &n) in c.iter().enumerate() {
+                if n > 0 {
+                    self.add_many(week, value, n);
+                }
+            }
+        }
+    }
+
+    fn add_many(&mut self, week: usize, value: usize, n: u32) {
+        self.add(week, value as u32);
+        self.counts[week][value] += n - 1;
+    }
+}
+
+/// A histogram of times in days with fixed bins, so that histograms from separate runs add up.
+#[derive(Clone, Debug)]
+pub struct Histogram {
+    pub counts: Vec<u64>,
+}
+
+impl Default for Histogram {
+    fn default() -> Self {
+        Histogram {
+            counts: vec![0; BINS + 1],
+        }
+    }
+}
+
+impl Histogram {
+    fn add(&mut self, days: f64) {
+        let bin = ((days / BIN_DAYS).max(0.0) as usize).min(BINS);
+        self.counts[bin] += 1;
+    }
+
+    fn merge(&mut self, other: &Histogram) {
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a += b;
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+
+    /// A percentile interpolated within the bin where it falls (type 7 on the
+    /// bin midpoints would overstate precision; this treats values as uniform within a bin).
+    pub fn percentile(&self, p: f64) -> f64 {
+        let total = self.total();
+        if total == 0 {
+            return f64::NAN;
+        }
+        let target = p * total as f64;
+        let mut seen = 0.0;
+        for (bin, &c) in self.counts.iter().enumerate() {
+            let next = seen + c as f64;
+            if c > 0 && next >= target {
+                let within = (target - seen) / c as f64;
+                return (bin as f64 + within) * BIN_DAYS;
+            }
+            seen = next;
+        }
+        BINS as f64 * BIN_DAYS
+    }
+}
+
+/// Pooled waiting or holding times: the histogram and an exact mean.
+#[derive(Clone, Debug, Default)]
+pub struct Pooled {
+    pub histogram: Histogram,
+    /// (replicate, sum, count, count above zero), summed in replicate order for a reproducible mean.
+    parts: Vec<(u64, f64, u64, u64)>,
+}
+
+impl Pooled {
+    fn add(&mut self, replicate: u64, times: &[f64]) {
+        let mut above = 0;
+        for &t in times {
+            self.histogram.add(t);
+            above += u64::from(t > 0.0);
+        }
+        self.parts
+            .push((replicate, times.iter().sum(), times.len() as u64, above));
+    }
+
+    fn merge(&mut self, other: Pooled) {
+        self.histogram.merge(&other.histogram);
+        self.parts.extend(other.parts);
+    }
+
+    /// (count, mean, share above zero) over all replicates.
+    pub fn totals(&self) -> (u64, f64, f64) {
+        let mut parts = self.parts.clone();
+        parts.sort_by_key(|p| p.0);
+        let n: u64 = parts.iter().map(|p| p.2).sum();
+        let sum: f64 = parts.iter().map(|p| p.1).sum();
+        let above: u64 = parts.iter().map(|p| p.3).sum();
+        if n == 0 {
+            return (0, f64::NAN, f64::NAN);
+        }
+        (n, sum / n as f64, above as f64 / n as f64)
+    }
+}
+
+/// Everything the outputs need from a set of replicates.
+#[derive(Clone, Debug, Default)]
+pub struct Aggregate {
+    /// (replicate, row), in the order replicates finished; see [`Aggregate::rows_sorted`].
+    rows: Vec<(u64, Row)>,
+    pub levels: [LevelCounts; 5],
+    pub waiting: Pooled,
+    pub holding: Pooled,
+}
+
+/// One week's summary of one level across replicates.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct WeekSummary {
+    pub week: usize,
+    pub metric: usize,
+    pub mean: f64,
+    pub p5: f64,
+    pub p25: f64,
+    pub p50: f64,
+    pub p75: f64,
+    pub p95: f64,
+}
+
+impl Aggregate {
+    /// Adds a finished replicate. Reorders the record's time buffers.
+    pub fn add(&mut self, replicate: u64, record: &mut ReplicateRecord, annual_cost_per_fte: f64) {
+        for (week, levels) in record.weekly.iter().enumerate() {
+            for (m, &value) in levels.iter().enumerate() {
+                self.levels[m].add(week, value);
+            }
+        }
+        self.waiting.add(replicate, &record.waiting_times);
+        self.holding.add(replicate, &record.holding_times);
+        let row = replicate_row(record, annual_cost_per_fte);
+        self.rows.push((replicate, row));
+    }
+
+    /// Combines two aggregates of disjoint replicates.
+    pub fn merge(mut self, other: Aggregate) -> Aggregate {
+        self.rows.extend(other.rows);
+        for (a, b) in self.levels.iter_mut().zip(&other.levels) {
+            a.merge(b);
+        }
+        self.waiting.merge(other.waiting);
+        self.holding.merge(other.holding);
+        self
+    }
+
+    pub fn replicates(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// The rows in replicate order.
+    pub fn rows_sorted(&self) -> Vec<(u64, Row)> {
+        let mut rows = self.rows.clone();
+        rows.sort_by_key(|r| r.0);
+        rows
+    }
+
+    /// A summary of every column of `replicates.csv`, in column order.
+    pub fn summaries(&self) -> Vec<(&'static str, Summary)> {
+        let rows = self.rows_sorted();
+        COLUMNS
+            .iter()
+            .enumerate()
+            .map(|(c, name)| {
+                let column: Vec<f64> = rows.iter().map(|(_, r)| r[c]).collect();
+                (*name, Summary::of(&column))
+            })
+            .collect()
+    }
+
+    /// The number of weekly snapshots.
+    pub fn weeks(&self) -> usize {
+        self.levels[0].counts.len()
+    }
+
+    /// The distribution across replicates of every weekly level, week by week.
+    pub fn week_summaries(&self) -> Vec<WeekSummary> {
+        let mut out = Vec::new();
+        for week in 0..self.weeks() {
+            for (metric, level) in self.levels.iter().enumerate() {
+                let counts = level.counts.get(week).map(Vec::as_slice).unwrap_or_default();
+                let total: u64 = counts.iter().map(|&c| u64::from(c)).sum();
+                let sum: u64 = counts.iter().enumerate().map(|(v, &c)| v as u64 * u64::from(c)).sum();
+                let q = |p| percentile_counts(counts, total, p);
+                out.push(WeekSummary {
+                    week,
+                    metric,
+                    mean: if total > 0 { sum as f64 / total as f64 } else { f64::NAN },
+                    p5: q(0.05),
+                    p25: q(0.25),
+                    p50: q(0.5),
+                    p75: q(0.75),
+                    p95: q(0.95),
+                });
+            }
+        }
+        out
+    }
+}
+
+/// The name of weekly metric `m`.
+pub fn metric_name(m: usize) -> &'static str {
+    WEEKLY_METRICS[m]
+}

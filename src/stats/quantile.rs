@@ -1,0 +1,167 @@
+//! Percentiles and confidence intervals, with one definition used everywhere.
+//!
+//! Percentiles follow Hyndman and Fan's type 7 (the default of R's `quantile`
+//! and of NumPy): linear interpolation between the order statistics at rank
+//! `(n - 1) p`. The same rule is applied to a sorted slice and to a table of
+//! value counts, so that a percentile of weekly levels computed from counts
+//! equals the one computed from the raw values.
+
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+/// The type-7 percentile `p` (0 to 1) of sorted values; NaN for no values.
+pub fn percentile_sorted(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let h = (sorted.len() - 1) as f64 * p;
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(sorted.len() - 1);
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+/// The type-7 percentile `p` of a multiset given as `counts[v]` = how many times value `v` occurs.
+pub fn percentile_counts(counts: &[u32], total: u64, p: f64) -> f64 {
+    if total == 0 {
+        return f64::NAN;
+    }
+    let h = (total - 1) as f64 * p;
+    let lo = h.floor() as u64;
+    let a = value_at_rank(counts, lo);
+    let b = value_at_rank(counts, (lo + 1).min(total - 1));
+    a + (h - lo as f64) * (b - a)
+}
+
+/// The value of rank `r` (0-based) in the sorted multiset.
+fn value_at_rank(counts: &[u32], r: u64) -> f64 {
+    let mut seen = 0u64;
+    for (v, &c) in counts.iter().enumerate() {
+        seen += u64::from(c);
+        if seen > r {
+            return v as f64;
+        }
+    }
+    counts.len().saturating_sub(1) as f64
+}
+
+/// Picks percentiles of unsorted values in linear time, reordering `values`.
+/// Returns NaN for each when there are no values.
+pub fn percentiles_unsorted<const K: usize>(values: &mut [f64], ps: [f64; K]) -> [f64; K] {
+    let mut out = [f64::NAN; K];
+    if values.is_empty() {
+        return out;
+    }
+    let n = values.len();
+    for (slot, p) in out.iter_mut().zip(ps) {
+        let h = (n - 1) as f64 * p;
+        let lo = h.floor() as usize;
+        let (_, a, rest) = values.select_nth_unstable_by(lo, f64::total_cmp);
+        let a = *a;
+        let b = if lo + 1 < n {
+            rest.iter().copied().fold(f64::INFINITY, f64::min)
+        } else {
+            a
+        };
+        *slot = a + (h - lo as f64) * (b - a);
+    }
+    out
+}
+
+/// Mean, 95% t-interval on the mean, sample standard deviation and percentiles of a column.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Summary {
+    pub mean: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub sd: f64,
+    pub p5: f64,
+    pub p25: f64,
+    pub p50: f64,
+    pub p75: f64,
+    pub p95: f64,
+}
+
+impl Summary {
+    /// Summarises the values, in the order given (so that sums are reproducible).
+    /// With one value the interval and sd are NaN: one replicate says nothing about spread.
+    pub fn of(values: &[f64]) -> Summary {
+        let n = values.len();
+        let mean = values.iter().sum::<f64>() / n as f64;
+        let sd = if n > 1 {
+            (values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
+        } else {
+            f64::NAN
+        };
+        let half = t_quantile_975(n) * sd / (n as f64).sqrt();
+        let mut sorted = values.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let q = |p| percentile_sorted(&sorted, p);
+        Summary {
+            mean,
+            ci_low: mean - half,
+            ci_high: mean + half,
+            sd,
+            p5: q(0.05),
+            p25: q(0.25),
+            p50: q(0.5),
+            p75: q(0.75),
+            p95: q(0.95),
+        }
+    }
+}
+
+/// The 97.5% quantile of Student's t with n - 1 degrees of freedom (NaN for n < 2).
+pub fn t_quantile_975(n: usize) -> f64 {
+    t_quantile(n, 0.975)
+}
+
+/// The `q` quantile of Student's t with n - 1 degrees of freedom (NaN for n < 2).
+pub fn t_quantile(n: usize, q: f64) -> f64 {
+    if n < 2 {
+        return f64::NAN;
+    }
+    StudentsT::new(0.0, 1.0, (n - 1) as f64).map_or(f64::NAN, |t| t.inverse_cdf(q))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_7_matches_r() {
+        // R: quantile(c(1, 2, 3, 4, 10), c(0.05, 0.5, 0.9)) = 1.2 3.0 7.6
+        let v = [1.0, 2.0, 3.0, 4.0, 10.0];
+        assert!((percentile_sorted(&v, 0.05) - 1.2).abs() < 1e-12);
+        assert_eq!(percentile_sorted(&v, 0.5), 3.0);
+        assert!((percentile_sorted(&v, 0.9) - 7.6).abs() < 1e-12);
+    }
+
+    #[test]
+    fn counts_and_unsorted_agree_with_sorted() {
+        let values = [3.0, 0.0, 7.0, 3.0, 3.0, 1.0, 9.0, 2.0];
+        let mut sorted = values.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let mut counts = vec![0u32; 10];
+        for v in values {
+            counts[v as usize] += 1;
+        }
+        for p in [0.0, 0.05, 0.25, 0.5, 0.75, 0.9, 0.95, 1.0] {
+            let expected = percentile_sorted(&sorted, p);
+            assert!((percentile_counts(&counts, 8, p) - expected).abs() < 1e-12, "p = {p}");
+            let mut scratch = values.to_vec();
+            assert!(
+                (percentiles_unsorted(&mut scratch, [p])[0] - expected).abs() < 1e-12,
+                "p = {p}"
+            );
+        }
+    }
+
+    #[test]
+    fn t_interval_uses_student_quantile() {
+        // qt(0.975, 9) = 2.262157
+        assert!((t_quantile_975(10) - 2.262157).abs() < 1e-5);
+        let s = Summary::of(&[1.0, 2.0, 3.0, 4.0, 5.0]);
+        assert_eq!(s.mean, 3.0);
+        assert!((s.sd - 2.5f64.sqrt()).abs() < 1e-12);
+        assert!(Summary::of(&[4.0]).sd.is_nan());
+    }
+}
