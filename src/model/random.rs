@@ -16,13 +16,16 @@ pub type Rng = Xoshiro256PlusPlus;
 /// The sources of randomness in a replicate.
 #[derive(Clone, Copy, Debug)]
 pub enum Source {
-    /// Referral arrivals, client group, triage, patience, digital exclusion.
+    /// Referral arrival times and client groups.
     Referrals = 1,
-    /// Handover disengagement, re-referral decisions and delays; the key of each person's own stream.
+    /// Handover disengagement, re-referral decisions and delays; and the key of
+    /// each person's own stream (triage, patience, digital exclusion, contacts,
+    /// onward need and category, disengagement).
     Support = 2,
     /// Link worker tenure and recruitment delays.
     Turnover = 3,
-    /// VCSE attendance times and random closures.
+    /// VCSE attendance times; each service's random closures come from its own
+    /// stream keyed by this one, so that they do not move when attendance changes.
     Vcse = 4,
 }
 
@@ -57,6 +60,7 @@ pub struct Streams {
     pub turnover: Rng,
     pub vcse: Rng,
     pub support_key: u64,
+    pub vcse_key: u64,
 }
 
 impl Streams {
@@ -67,6 +71,7 @@ impl Streams {
             turnover: stream(seed, replicate, Source::Turnover),
             vcse: stream(seed, replicate, Source::Vcse),
             support_key: stream_key(seed, replicate, Source::Support) ^ 0x5eed,
+            vcse_key: stream_key(seed, replicate, Source::Vcse) ^ 0xc105e,
         }
     }
 }

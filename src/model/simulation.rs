@@ -27,6 +27,13 @@ const NONE: u32 = u32::MAX;
 /// referral k has the same personal stream in every scenario.
 const INITIAL_STREAM: u32 = 0x4000_0000;
 const RE_REFERRAL_STREAM: u32 = 0x8000_0000;
+/// Pieces of a person's own stream: attributes, triage and patience, the
+/// start-of-run extras of people already in the service; stretches of
+/// contacts and holds take the numbers after these, one each.
+const PART_ATTRIBUTES: u32 = 0;
+const PART_TRIAGE: u32 = 1;
+const PART_INITIAL: u32 = 2;
+const FIRST_FREE_PART: u32 = 3;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
@@ -107,8 +114,10 @@ struct Worker {
     contract_end: f64,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 struct ServiceState {
+    /// This service's own stream of closure times and durations.
+    closure_rng: Rng,
     open: bool,
     factor: f64,
     capacity: u32,
@@ -243,9 +252,12 @@ impl<'a, T: Trace> Run<'a, T> {
         self.sim.services.truncate(0);
         for (i, v) in s.vcse.services.iter().enumerate() {
             self.sim.services.push(ServiceState {
+                closure_rng: person_stream(self.rng.vcse_key, i as u32, 0),
                 open: v.opens.is_none(),
                 factor: 1.0,
-                ..ServiceState::default()
+                capacity: 0,
+                attendees: Vec::new(),
+                epoch: 0,
             });
             if v.opens.is_none() {
                 self.schedule_closure(i);
@@ -270,12 +282,14 @@ impl<'a, T: Trace> Run<'a, T> {
         for (count, kind) in [(init.held, 0), (init.on_caseload, 1), (init.waiting, 2)] {
             let first = self.sim.persons.len();
             for _ in 0..count {
-                let mut attributes = person_stream(self.rng.support_key, INITIAL_STREAM + n, 0);
+                let mut attributes = person_stream(self.rng.support_key, INITIAL_STREAM + n, PART_INITIAL);
                 let group = pick_group(self.plan, attributes.random());
                 let idx = self.new_person(0.0, group, INITIAL_STREAM + n, NONE);
                 n += 1;
                 let p = &mut self.sim.persons[idx as usize];
                 p.measured = self.warm_up <= 0.0;
+                // Already allocated before the start: no waiting time of theirs is known.
+                p.allocated = kind < 2;
                 let kp = self.plan.scenario.groups[group]
                     .planning_contact
                     .min(u32::from(p.contacts)) as u16;
@@ -315,7 +329,12 @@ impl<'a, T: Trace> Run<'a, T> {
                 }
             }
         }
+        // People already on caseloads are placed before anyone waiting, whatever the list's order.
+        let on_caseloads = (init.held + init.on_caseload) as usize;
         for idx in 0..self.sim.persons.len() as u32 {
+            if idx as usize == on_caseloads {
+                self.fill_places();
+            }
             if self.sim.persons[idx as usize].measured {
                 self.sim.record.referrals += 1;
                 self.sim.record.carried_over += 1;
@@ -333,7 +352,7 @@ impl<'a, T: Trace> Run<'a, T> {
     fn schedule_renege(&mut self, idx: u32) {
         let p = self.sim.persons[idx as usize];
         if let (State::Waiting, Some(patience)) = (p.state, &self.plan.patience) {
-            let mut a = person_stream(self.rng.support_key, p.stream, 1);
+            let mut a = person_stream(self.rng.support_key, p.stream, PART_TRIAGE);
             let _triage: f64 = a.random();
             let t = self.now + patience.sample(&mut a);
             self.sim.queue.push(t, EventKind::Renege, idx, p.epoch);
@@ -544,7 +563,7 @@ impl<'a, T: Trace> Run<'a, T> {
         let idx = self.sim.persons.len() as u32;
         let gp = &self.plan.groups[group];
         let g = &self.plan.scenario.groups[group];
-        let mut a = person_stream(self.rng.support_key, stream, 0);
+        let mut a = person_stream(self.rng.support_key, stream, PART_ATTRIBUTES);
         let contacts = gp.contacts.sample_count(&mut a).min(u32::from(u16::MAX)) as u16;
         let needs_onward = a.random::<f64>() < g.onward_need;
         let u: f64 = a.random();
@@ -569,7 +588,7 @@ impl<'a, T: Trace> Run<'a, T> {
             slot: 0,
             service: NONE,
             service_slot: 0,
-            part: 0,
+            part: FIRST_FREE_PART,
             contacts,
             done: 0,
             step_done: 0,
@@ -618,7 +637,7 @@ impl<'a, T: Trace> Run<'a, T> {
         }
         self.note("referral", Some(idx), None, None);
         let referrals = &self.plan.scenario.referrals;
-        let mut a = person_stream(self.rng.support_key, p.stream, 1);
+        let mut a = person_stream(self.rng.support_key, p.stream, PART_TRIAGE);
         if a.random::<f64>() < referrals.inappropriate_share {
             return self.exit(idx, Exit::Redirected);
         }
@@ -1021,7 +1040,7 @@ impl<'a, T: Trace> Run<'a, T> {
     fn schedule_closure(&mut self, i: usize) {
         let rate = self.plan.scenario.vcse.services[i].closures.annual_rate;
         if rate > 0.0 {
-            let e: f64 = self.rng.vcse.sample(Exp1);
+            let e: f64 = self.sim.services[i].closure_rng.sample(Exp1);
             let t = self.now + e * units::DAYS_PER_YEAR / rate;
             let v = &mut self.sim.services[i];
             v.epoch += 1;
@@ -1031,7 +1050,7 @@ impl<'a, T: Trace> Run<'a, T> {
 
     fn service_closes(&mut self, i: usize) {
         let closures = &self.plan.scenario.vcse.services[i].closures;
-        let permanent = self.rng.vcse.random::<f64>() < closures.permanent_probability;
+        let permanent = self.sim.services[i].closure_rng.random::<f64>() < closures.permanent_probability;
         let v = &mut self.sim.services[i];
         v.open = false;
         v.epoch += 1;
@@ -1039,7 +1058,7 @@ impl<'a, T: Trace> Run<'a, T> {
         if permanent {
             self.note("service_closes_for_good", None, None, Some(i as u32));
         } else {
-            let duration = self.plan.closure_duration[i].sample(&mut self.rng.vcse);
+            let duration = self.plan.closure_duration[i].sample(&mut self.sim.services[i].closure_rng);
             self.sim
                 .queue
                 .push(self.now + duration, EventKind::ServiceReopens, i as u32, epoch);
@@ -1109,9 +1128,14 @@ impl<'a, T: Trace> Run<'a, T> {
             {
                 // Piecewise-constant hazard: memorylessness lets us redraw from the window's start.
                 let window_start = contract_end - window;
-                if leaves > window_start && contract_end.is_finite() && rate * multiplier > 0.0 {
+                if leaves > window_start && contract_end.is_finite() {
                     let e: f64 = self.rng.turnover.sample(Exp1);
-                    leaves = now.max(window_start) + e * units::DAYS_PER_YEAR / (rate * multiplier);
+                    let hazard = rate * multiplier;
+                    leaves = if hazard > 0.0 {
+                        now.max(window_start) + e * units::DAYS_PER_YEAR / hazard
+                    } else {
+                        f64::INFINITY
+                    };
                 }
             }
             if leaves < contract_end {
@@ -1223,11 +1247,15 @@ impl<'a, T: Trace> Run<'a, T> {
     /// A cut falls on a vacant post if there is one (the last), else on the most recent starter.
     fn post_to_cut(&self) -> Option<usize> {
         let funded = || self.sim.workers.iter().enumerate().filter(|(_, w)| w.funded);
-        funded().filter(|(_, w)| !w.in_post).map(|(i, _)| i).next_back().or_else(|| {
-            funded()
-                .max_by(|a, b| a.1.started.total_cmp(&b.1.started))
-                .map(|(i, _)| i)
-        })
+        funded()
+            .filter(|(_, w)| !w.in_post)
+            .map(|(i, _)| i)
+            .next_back()
+            .or_else(|| {
+                funded()
+                    .max_by(|a, b| a.1.started.total_cmp(&b.1.started))
+                    .map(|(i, _)| i)
+            })
     }
 
     fn cut_post(&mut self, w: usize) {

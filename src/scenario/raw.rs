@@ -334,8 +334,9 @@ fn default_re_referral_delay() -> DistSpec {
 pub struct RawHolding {
     #[serde(default = "default_policy")]
     pub policy: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_holding: Option<String>,
+    /// A length of time, or "none" for no limit.
+    #[serde(default = "default_max_holding")]
+    pub max_holding: String,
     #[serde(default = "default_check_in")]
     pub check_in_interval: String,
 }
@@ -344,7 +345,7 @@ impl Default for RawHolding {
     fn default() -> Self {
         RawHolding {
             policy: default_policy(),
-            max_holding: Some(default_max_holding()),
+            max_holding: default_max_holding(),
             check_in_interval: default_check_in(),
         }
     }

@@ -580,11 +580,16 @@ impl Checker<'_> {
         }
         Ok(Holding {
             policy,
-            max_holding: h
-                .max_holding
-                .as_deref()
-                .map(|m| self.duration("holding.max_holding", m))
-                .transpose()?,
+            max_holding: match h.max_holding.trim() {
+                "none" => None,
+                m => Some(units::parse_duration(m).ok_or_else(|| {
+                    self.fail(
+                        "holding.max_holding",
+                        format!("\"{m}\""),
+                        &format!("must be \"none\" (no limit) or {DURATION_HELP}"),
+                    )
+                })?),
+            },
             check_in_interval,
         })
     }
@@ -642,7 +647,13 @@ impl Checker<'_> {
             (None, Some(d)) => {
                 TenureModel::Distribution(self.distribution("link_workers.turnover.tenure", d, Kind::Time)?)
             }
-            (None, None) => TenureModel::AnnualRate(0.0),
+            (None, None) => {
+                return Err(self.fail(
+                    "link_workers.turnover",
+                    "neither annual_rate nor tenure",
+                    "give annual_rate (leavers per post per year; 0 for no turnover) or tenure (a distribution)",
+                ))
+            }
             (Some(_), Some(_)) => {
                 return Err(self.fail(
                     "link_workers.turnover",

@@ -1,0 +1,51 @@
+//! Helpers shared by the integration tests: scenarios built from text, runs, and paired comparisons.
+#![allow(dead_code)]
+
+use spcap::experiment::{self, Settings};
+use spcap::scenario::{self, LoadedScenario};
+use spcap::stats::quantile::t_quantile;
+use spcap::stats::{column, Aggregate, Row};
+
+/// A scenario from text; `extends` paths are relative to the crate root.
+pub fn scenario(text: &str) -> LoadedScenario {
+    scenario::load_str(text, "test.toml").unwrap_or_else(|e| panic!("test scenario is invalid: {e}"))
+}
+
+/// The baseline with some keys laid over it.
+pub fn baseline_with(overrides: &str) -> LoadedScenario {
+    scenario(&format!("extends = \"scenarios/baseline.toml\"\n{overrides}"))
+}
+
+pub fn run(loaded: &LoadedScenario, replicates: u64, seed: u64, threads: usize) -> Aggregate {
+    let mut settings = Settings::new(replicates, seed);
+    settings.threads = threads;
+    experiment::run(&loaded.scenario, &settings, &|| {})
+        .expect("the experiment runs")
+        .aggregate
+}
+
+/// One column of the rows, in replicate order.
+pub fn col(agg: &Aggregate, name: &str) -> Vec<f64> {
+    let c = column(name).unwrap_or_else(|| panic!("no column {name}"));
+    agg.rows_sorted().iter().map(|(_, r): &(u64, Row)| r[c]).collect()
+}
+
+pub fn mean(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len() as f64
+}
+
+/// Mean and the half-width of its two-sided interval at `level` (e.g. 0.99), Student t.
+pub fn mean_interval(v: &[f64], level: f64) -> (f64, f64) {
+    let m = mean(v);
+    let sd = (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt();
+    (m, t_quantile(v.len(), 0.5 + level / 2.0) * sd / (v.len() as f64).sqrt())
+}
+
+/// Paired difference `b - a` per replicate (same seed, so common random numbers):
+/// its mean and standard error.
+pub fn paired_difference(a: &[f64], b: &[f64]) -> (f64, f64) {
+    let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| y - x).collect();
+    let m = mean(&d);
+    let sd = (d.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (d.len() - 1) as f64).sqrt();
+    (m, sd / (d.len() as f64).sqrt())
+}

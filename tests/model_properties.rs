@@ -1,0 +1,296 @@
+//! Properties every run must have: people are conserved, results depend only
+//! on the seed (not on threads), scenarios share their referral stream, and
+//! each mechanism moves results the way the research says.
+
+mod common;
+
+use common::{baseline_with, col, paired_difference, run, scenario};
+use spcap::experiment;
+use spcap::output::trace::CsvTrace;
+use std::collections::HashMap;
+
+/// A scenario that switches on nearly everything at once: a lockdown with
+/// closures and remote delivery, funding changes, a fixed-term contract, an
+/// opening service, a capped priority waiting list and a start from a full service.
+const STRESS: &str = r#"
+extends = "scenarios/baseline.toml"
+
+[calendar]
+start = "2020-01-01"
+warm_up = "0d"
+horizon = "3y"
+
+[referrals]
+waiting_list_cap = 60
+order = "priority"
+changes = [
+  { from = "2020-03-23", to = "2020-05-12", multiplier = 0.4, label = "lockdown" },
+  { from = "2020-09-01", to = "2021-03-31", multiplier = 1.5, label = "surge" },
+]
+
+[client_groups.complex]
+priority = -1
+
+[initial_state]
+waiting = 40
+waited_so_far = { dist = "uniform", min = "0d", max = "90d" }
+on_caseload = 150
+held = 20
+
+[holding]
+policy = "hold"
+max_holding = "12w"
+
+[link_workers]
+funding_changes = [
+  { date = "2021-04-01", add_posts = 2, fte = 0.6, label = "uplift" },
+  { date = "2022-03-31", remove_posts = 3, label = "grant ends" },
+]
+turnover = { annual_rate = 0.5, before_contract_end = { window = "6m", multiplier = 3 } }
+
+[[link_workers.posts]]
+count = 3
+
+[[link_workers.posts]]
+count = 1
+fte = 0.5
+contract_end = "2021-09-30"
+
+[vcse]
+disruptions = [
+  { from = "2020-03-23", to = "2020-07-01", services = ["all"], capacity_factor = 0.0 },
+  { from = "2020-07-01", to = "2021-06-30", services = ["befriending", "Citizens Advice outreach"], capacity_factor = 0.5 },
+]
+
+[[vcse.services]]
+name = "Befriending scheme"
+category = "befriending"
+places = 65
+
+[[vcse.services]]
+name = "Walking and exercise groups"
+category = "physical_activity"
+places = 30
+
+[[vcse.services]]
+name = "Citizens Advice outreach"
+category = "advice"
+places = 20
+
+[[vcse.services]]
+name = "Mental health peer support"
+category = "mental_health_peer_support"
+places = 50
+
+[[vcse.services]]
+name = "New community hub"
+category = "befriending"
+places = 25
+opens = "2021-10-01"
+
+[[delivery_periods]]
+from = "2020-03-16"
+to = "2020-09-01"
+mode = "remote"
+contact_interval_multiplier = 1.3
+disengage_multiplier = 1.5
+excluded_extra_disengage = 0.2
+excluded_pause = true
+"#;
+
+const EXITS: [&str; 7] = [
+    "redirected",
+    "declined",
+    "reneged",
+    "disengaged",
+    "completed_connected",
+    "completed_no_need",
+    "unmet",
+];
+
+fn assert_conserved(agg: &spcap::stats::Aggregate, what: &str) {
+    let referrals = col(agg, "referrals");
+    let in_system = col(agg, "in_system_end");
+    let exits: Vec<Vec<f64>> = EXITS.iter().map(|e| col(agg, e)).collect();
+    for r in 0..referrals.len() {
+        let ended: f64 = exits.iter().map(|e| e[r]).sum();
+        assert_eq!(
+            referrals[r],
+            ended + in_system[r],
+            "{what}, replicate {r}: referrals ≠ exits + in system"
+        );
+    }
+    assert!(referrals.iter().all(|r| *r > 0.0), "{what}: no referrals at all");
+}
+
+#[test]
+fn people_are_conserved_in_every_replicate() {
+    assert_conserved(&run(&baseline_with(""), 40, 1, 0), "baseline");
+    let stress = run(&scenario(STRESS), 40, 1, 0);
+    assert_conserved(&stress, "stress scenario");
+    // The stress scenario really exercises the cap, carried-over people and both kinds of loss.
+    for c in ["declined", "carried_over", "unmet", "reneged", "re_referrals"] {
+        assert!(
+            col(&stress, c).iter().sum::<f64>() > 0.0,
+            "stress scenario never produced {c}"
+        );
+    }
+}
+
+/// Each referral in the trace of replicate 0 has exactly one referral event
+/// and at most one exit; those without an exit are the people in the system at the end.
+#[test]
+fn the_trace_conserves_people() {
+    let loaded = scenario(STRESS);
+    let mut trace = CsvTrace::new(Vec::new(), loaded.scenario.start);
+    experiment::trace_replicate(&loaded.scenario, 1, 0, &mut trace);
+    let text = String::from_utf8(trace.finish().expect("trace written")).expect("utf-8");
+    let mut referred: HashMap<String, u32> = HashMap::new();
+    let mut exits: HashMap<String, u32> = HashMap::new();
+    for line in text.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        let (event, referral) = (cells[2], cells[3].to_string());
+        if event == "referral" {
+            *referred.entry(referral).or_default() += 1;
+        } else if EXITS.contains(&event) {
+            *exits.entry(referral).or_default() += 1;
+        }
+    }
+    assert!(referred.values().all(|n| *n == 1), "a referral was referred twice");
+    assert!(exits.values().all(|n| *n == 1), "a referral left twice");
+    assert!(
+        exits.keys().all(|r| referred.contains_key(r)),
+        "an exit with no referral"
+    );
+    let still_in = referred.len() - exits.len();
+    // No warm-up here, so everyone is measured and the trace must agree with replicate 0's row.
+    let row = run(&loaded, 1, 1, 1);
+    assert_eq!(col(&row, "in_system_end")[0] as usize, still_in);
+    assert_eq!(col(&row, "referrals")[0] as usize, referred.len());
+}
+
+#[test]
+fn results_depend_on_the_seed_not_the_thread_count() {
+    for text in [None, Some(STRESS)] {
+        let loaded = text.map_or_else(|| baseline_with(""), scenario);
+        let one = run(&loaded, 24, 5, 1);
+        let two = run(&loaded, 24, 5, 2);
+        assert_eq!(
+            one.rows_sorted(),
+            two.rows_sorted(),
+            "rows differ between 1 and 2 threads"
+        );
+        assert_eq!(
+            one.week_summaries(),
+            two.week_summaries(),
+            "weekly levels differ between 1 and 2 threads"
+        );
+        assert_eq!(one.waiting.histogram.counts, two.waiting.histogram.counts);
+        let other_seed = run(&loaded, 24, 6, 2);
+        assert_ne!(
+            one.rows_sorted(),
+            other_seed.rows_sorted(),
+            "a different seed gave the same rows"
+        );
+    }
+}
+
+/// The times and triage of fresh referrals in replicate 0's trace.
+fn referral_stream(loaded: &spcap::scenario::LoadedScenario) -> Vec<(String, String)> {
+    let mut trace = CsvTrace::new(Vec::new(), loaded.scenario.start);
+    experiment::trace_replicate(&loaded.scenario, 9, 0, &mut trace);
+    let text = String::from_utf8(trace.finish().expect("trace written")).expect("utf-8");
+    text.lines()
+        .filter_map(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            (c[2] == "referral" || c[2] == "redirected").then(|| (c[0].to_string(), c[2].to_string()))
+        })
+        .collect()
+}
+
+#[test]
+fn changing_link_workers_leaves_the_referral_stream_unchanged() {
+    let no_returns = "[client_groups.standard.re_referral]\nprobability = { unmet = 0, disengaged = 0, reneged = 0, completed_connected = 0, completed_no_need = 0, lost_vcse_place = 0 }\n[client_groups.complex.re_referral]\nprobability = { unmet = 0, disengaged = 0, reneged = 0, completed_connected = 0, completed_no_need = 0, lost_vcse_place = 0 }\n";
+    let four = baseline_with(no_returns);
+    let three = baseline_with(&format!("{no_returns}[[link_workers.posts]]\ncount = 3\n"));
+    let a = referral_stream(&four);
+    let b = referral_stream(&three);
+    assert!(a.len() > 5000);
+    assert_eq!(a, b, "the referral stream changed with the number of link workers");
+    assert_ne!(run(&four, 4, 9, 1).rows_sorted(), run(&three, 4, 9, 1).rows_sorted());
+}
+
+/// `b - a` must have the given sign by more than four standard errors of the paired difference.
+fn assert_direction(a: &spcap::stats::Aggregate, b: &spcap::stats::Aggregate, metric: &str, sign: f64, what: &str) {
+    let (d, se) = paired_difference(&col(a, metric), &col(b, metric));
+    assert!(
+        sign * d > 4.0 * se,
+        "{what}: {metric} changed by {d:.3} (se {se:.3}); expected the sign {sign}"
+    );
+}
+
+#[test]
+fn mechanisms_move_results_the_way_the_research_says() {
+    let n = 60;
+    let base = run(&baseline_with(""), n, 11, 0);
+
+    let closed = run(
+        &baseline_with(
+            "[vcse]\ndisruptions = [{ from = \"2019-04-01\", services = [\"all\"], capacity_factor = 0.0 }]\n",
+        ),
+        n,
+        11,
+        0,
+    );
+    assert_direction(&base, &closed, "holding_mean", 1.0, "closing every VCSE service");
+    assert_direction(
+        &base,
+        &closed,
+        "waiting_list_timeavg",
+        1.0,
+        "closing every VCSE service",
+    );
+    assert_direction(&base, &closed, "unmet", 1.0, "closing every VCSE service");
+
+    let more_posts = run(&baseline_with("[[link_workers.posts]]\ncount = 6\n"), n, 11, 0);
+    assert_direction(&base, &more_posts, "waiting_mean", -1.0, "more link worker posts");
+    assert_direction(&base, &more_posts, "reneged", -1.0, "more link worker posts");
+
+    let churn = run(
+        &baseline_with("[link_workers]\nturnover = { annual_rate = 1.0 }\n"),
+        n,
+        11,
+        0,
+    );
+    assert_direction(&base, &churn, "vacancy_days", 1.0, "higher turnover");
+    assert_direction(&base, &churn, "waiting_mean", 1.0, "higher turnover");
+
+    // Arrays replace whole under `extends`, so every service is restated with its attendance.
+    let doubled: String = [
+        ("Befriending scheme", "befriending", 130, "12w"),
+        ("Walking and exercise groups", "physical_activity", 60, "10w"),
+        ("Citizens Advice outreach", "advice", 40, "4w"),
+        ("Mental health peer support", "mental_health_peer_support", 100, "12w"),
+    ]
+    .iter()
+    .map(|(name, category, places, mean)| {
+        format!("[[vcse.services]]\nname = \"{name}\"\ncategory = \"{category}\"\nplaces = {places}\nattendance = {{ dist = \"exponential\", mean = \"{mean}\" }}\n")
+    })
+    .collect();
+    let more_vcse = run(&baseline_with(&doubled), n, 11, 0);
+    assert_direction(&base, &more_vcse, "holding_mean", -1.0, "more VCSE places");
+
+    let discharge = run(&baseline_with("[holding]\npolicy = \"discharge\"\n"), n, 11, 0);
+    assert_direction(&base, &discharge, "unmet", 1.0, "discharging instead of holding");
+    assert_direction(
+        &base,
+        &discharge,
+        "waiting_mean",
+        -1.0,
+        "discharging instead of holding",
+    );
+
+    let screening = run(&baseline_with("[referrals]\ninappropriate_share = 0.3\n"), n, 11, 0);
+    assert_direction(&base, &screening, "redirected", 1.0, "more referrals out of remit");
+    assert_direction(&base, &screening, "waiting_mean", -1.0, "more referrals out of remit");
+}
