@@ -1195,7 +1195,9 @@ impl<'a, T: Trace> Run<'a, T> {
                 self.levels.held -= 1;
                 self.sim.persons[idx as usize].resume_holding = true;
             } else {
-                let (_, _, done) = walk_contacts(self.plan, &p, self.now, self.rng.support_key);
+                let (step, _, done) = walk_contacts(self.plan, &p, self.now, self.rng.support_key);
+                // A decision due at this very moment has not been made: redo that contact on resuming.
+                let done = if step == Step::Decision { done - 1 } else { done };
                 self.sim.persons[idx as usize].done = done;
             }
             self.join_waiting_list(idx, true);
