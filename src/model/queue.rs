@@ -64,9 +64,11 @@ const EPOCH_BITS: u32 = 24;
 const EPOCH_MASK: u64 = (1 << EPOCH_BITS) - 1;
 
 /// The heap of future events. Cleared, not reallocated, between replicates.
+/// Each entry is one `u128`, the time's bits above the payload, so that one
+/// integer comparison orders by time and then by payload.
 #[derive(Default)]
 pub struct EventQueue {
-    heap: BinaryHeap<Reverse<(u64, u64)>>,
+    heap: BinaryHeap<Reverse<u128>>,
 }
 
 impl EventQueue {
@@ -78,7 +80,8 @@ impl EventQueue {
     pub fn push(&mut self, time: f64, kind: EventKind, id: u32, epoch: u32) {
         debug_assert!(time >= 0.0);
         let payload = (u64::from(kind as u8) << 56) | (u64::from(id) << EPOCH_BITS) | (u64::from(epoch) & EPOCH_MASK);
-        self.heap.push(Reverse((time.to_bits(), payload)));
+        self.heap
+            .push(Reverse((u128::from(time.to_bits()) << 64) | u128::from(payload)));
     }
 
     /// The time of the earliest event, or infinity.
@@ -86,14 +89,15 @@ impl EventQueue {
     pub fn next_time(&self) -> f64 {
         self.heap
             .peek()
-            .map_or(f64::INFINITY, |Reverse((t, _))| f64::from_bits(*t))
+            .map_or(f64::INFINITY, |Reverse(key)| f64::from_bits((key >> 64) as u64))
     }
 
     #[inline]
     pub fn pop(&mut self) -> Option<Event> {
-        let Reverse((t, payload)) = self.heap.pop()?;
+        let Reverse(key) = self.heap.pop()?;
+        let payload = key as u64;
         Some(Event {
-            time: f64::from_bits(t),
+            time: f64::from_bits((key >> 64) as u64),
             kind: EventKind::ALL[(payload >> 56) as usize],
             id: ((payload >> EPOCH_BITS) & 0xffff_ffff) as u32,
             epoch: (payload & EPOCH_MASK) as u32,

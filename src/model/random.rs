@@ -8,10 +8,15 @@
 //! scenario run with the same seed, whatever happened to anyone else.
 
 use rand::SeedableRng;
-use rand_xoshiro::Xoshiro256PlusPlus;
+use rand_xoshiro::{SplitMix64, Xoshiro256PlusPlus};
 
-/// The generator every stream uses: Xoshiro256++, a documented, stable algorithm.
+/// The generator of the four sequential streams: Xoshiro256++, a documented, stable algorithm.
 pub type Rng = Xoshiro256PlusPlus;
+
+/// The generator of a person's own short streams: SplitMix64, whose seeding
+/// costs nothing (the key is the state), which matters because every person
+/// opens several. It passes BigCrush, and each stream draws only a few dozen numbers.
+pub type PersonRng = SplitMix64;
 
 /// The sources of randomness in a replicate.
 #[derive(Clone, Copy, Debug)]
@@ -49,8 +54,8 @@ pub fn stream(seed: u64, replicate: u64, source: Source) -> Rng {
 
 /// A person's own generator for one piece of their support (`part`), keyed by
 /// the replicate's support key and their referral number.
-pub fn person_stream(support_key: u64, referral: u32, part: u32) -> Rng {
-    Rng::seed_from_u64(mix(support_key ^ mix((u64::from(referral) << 32) | u64::from(part))))
+pub fn person_stream(support_key: u64, referral: u32, part: u32) -> PersonRng {
+    PersonRng::seed_from_u64(mix(support_key ^ mix((u64::from(referral) << 32) | u64::from(part))))
 }
 
 /// The four sequential streams of a replicate.

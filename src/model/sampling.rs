@@ -4,9 +4,8 @@
 //! [`Distribution`](crate::scenario::Distribution) so that no parameter
 //! conversion happens inside the event loop.
 
-use super::random::Rng;
 use crate::scenario::Distribution;
-use rand::Rng as _;
+use rand::Rng;
 use rand_distr::{Distribution as _, Exp1, Gamma, LogNormal, Triangular};
 
 #[derive(Clone, Debug)]
@@ -43,7 +42,7 @@ impl Sampler {
 
     /// One draw (a time in days, or a count before rounding).
     #[inline]
-    pub fn sample(&self, rng: &mut Rng) -> f64 {
+    pub fn sample<R: Rng>(&self, rng: &mut R) -> f64 {
         match self {
             Sampler::Fixed(x) => *x,
             Sampler::Exponential(mean) => {
@@ -60,7 +59,7 @@ impl Sampler {
 
     /// A whole number of at least 1 (contacts), rounding a continuous draw to the nearest.
     #[inline]
-    pub fn sample_count(&self, rng: &mut Rng) -> u32 {
+    pub fn sample_count<R: Rng>(&self, rng: &mut R) -> u32 {
         self.sample(rng).round().clamp(1.0, 10_000.0) as u32
     }
 }

@@ -15,7 +15,7 @@
 
 use super::plan::{Dated, Plan};
 use super::queue::{EventKind, EventQueue};
-use super::random::{person_stream, Rng, Streams};
+use super::random::{person_stream, PersonRng, Streams};
 use super::record::{Exit, ReplicateRecord, Trace};
 use crate::scenario::{units, HoldingPolicy, ReReferralReason};
 use rand::Rng as _;
@@ -117,7 +117,7 @@ struct Worker {
 #[derive(Clone, Debug)]
 struct ServiceState {
     /// This service's own stream of closure times and durations.
-    closure_rng: Rng,
+    closure_rng: PersonRng,
     open: bool,
     factor: f64,
     capacity: u32,
@@ -1309,11 +1309,11 @@ fn walk_contacts(plan: &Plan, p: &Person, stop_at: f64, support_key: u64) -> (St
     if p.done >= p.contacts {
         return (Step::Complete, p.stretch_start, p.done);
     }
-    let mut rng: Rng = person_stream(support_key, p.stream, p.part);
+    let mut rng = person_stream(support_key, p.stream, p.part);
     let mut k = p.done + 1;
     let mut t = p.stretch_start;
     if !p.stretch_contact_at_start {
-        t += interval(plan, group, p, t, &mut rng);
+        t += interval(plan, group, t, &mut rng);
     }
     loop {
         if p.excluded {
@@ -1333,12 +1333,12 @@ fn walk_contacts(plan: &Plan, p: &Person, stop_at: f64, support_key: u64) -> (St
         if k >= p.contacts {
             return (Step::Complete, t, k);
         }
-        t += interval(plan, group, p, t, &mut rng);
+        t += interval(plan, group, t, &mut rng);
         k += 1;
     }
 }
 
-fn interval(plan: &Plan, group: &super::plan::GroupPlan, _p: &Person, t: f64, rng: &mut Rng) -> f64 {
+fn interval(plan: &Plan, group: &super::plan::GroupPlan, t: f64, rng: &mut PersonRng) -> f64 {
     let multiplier = delivery_at(plan, t).map_or(1.0, |d| d.contact_interval_multiplier);
     group.interval.sample(rng) * multiplier
 }

@@ -84,6 +84,13 @@ fn merge_parent(
         });
     };
     let parent_path = dir.join(&target);
+    if parent_path.is_dir() || target.trim().is_empty() {
+        return Err(ScenarioError::Extends {
+            file: file.to_path_buf(),
+            target,
+            problem: format!("{} is a folder, not a scenario file", parent_path.display()),
+        });
+    }
     let here = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
     let parent_canonical = std::fs::canonicalize(&parent_path).map_err(|e| ScenarioError::Extends {
         file: file.to_path_buf(),

@@ -47,12 +47,17 @@ pub fn calendar_span(start: Date, text: &str) -> Option<f64> {
         'y' => number * 12.0,
         _ => return Some(days),
     };
-    if months.fract() != 0.0 {
+    if months.fract() != 0.0 || months > f64::from(MAX_YEARS) * 12.0 {
         return Some(days);
     }
-    let end = start.checked_add(jiff::Span::new().months(months as i64)).ok()?;
+    let end = start
+        .checked_add(jiff::Span::new().try_months(months as i64).ok()?)
+        .ok()?;
     Some(days_between(start, end))
 }
+
+/// The longest run spcap accepts, in years (warm-up plus horizon).
+pub const MAX_YEARS: u32 = 200;
 
 /// Parses a calendar date written as `YYYY-MM-DD`.
 pub fn parse_date(text: &str) -> Option<Date> {
@@ -65,9 +70,14 @@ pub fn days_between(start: Date, date: Date) -> f64 {
 }
 
 /// The calendar date `days` after `start` (rounded down to a whole day).
+/// Dates beyond the calendar's range (past 9999-12-31) saturate at its ends.
 pub fn date_after(start: Date, days: f64) -> Date {
-    let whole = days.floor() as i64;
-    start.checked_add(jiff::Span::new().days(whole)).unwrap_or(start)
+    let whole = days.floor().clamp(-7_000_000.0, 7_000_000.0) as i64;
+    jiff::Span::new()
+        .try_days(whole)
+        .ok()
+        .and_then(|span| start.checked_add(span).ok())
+        .unwrap_or(if whole < 0 { Date::MIN } else { Date::MAX })
 }
 
 /// Days from 0001-01-01, so that day arithmetic on dates is plain integer arithmetic.
@@ -124,6 +134,9 @@ mod tests {
         assert_eq!(parse_date("2020-02-30"), None);
         assert_eq!(calendar_span(parse_date("2019-04-01").unwrap(), "1y"), Some(366.0));
         assert_eq!(calendar_span(start, "2w"), Some(14.0));
+        assert_eq!(date_after(start, 1e12), Date::MAX);
+        assert!(calendar_span(start, "30000y").is_some());
+        assert_eq!(calendar_span(parse_date("9990-01-01").unwrap(), "20y"), None);
         let (month, left) = month_at(start, 40.0);
         assert_eq!(month, 1);
         assert_eq!(left, 20.0);

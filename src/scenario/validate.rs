@@ -23,6 +23,12 @@ struct Checker<'a> {
 
 type Result<T> = std::result::Result<T, ScenarioError>;
 
+/// The most posts one entry may add, and the most people one count may name.
+const POSTS: i64 = 10_000;
+const PEOPLE: i64 = 1_000_000;
+/// The most referrals a replicate may expect: each is held in memory for the whole run.
+const MAX_REFERRALS: f64 = 20_000_000.0;
+
 pub(super) fn validate(resolved: Resolved, path: &Path) -> Result<LoadedScenario> {
     let value = toml::Value::Table(resolved.merged.clone());
     let raw: RawScenario = serde_path_to_error::deserialize(value).map_err(|e| {
@@ -46,13 +52,26 @@ pub(super) fn validate(resolved: Resolved, path: &Path) -> Result<LoadedScenario
         start,
         end: f64::INFINITY,
     };
+    // Check lengths before any calendar arithmetic, so that an absurd one is an error, not an overflow.
+    let longest = f64::from(units::MAX_YEARS) * units::DAYS_PER_YEAR;
+    let warm_up_days = checker.duration("calendar.warm_up", &raw.calendar.warm_up)?;
+    let horizon_days = checker.duration("calendar.horizon", &raw.calendar.horizon)?;
+    if warm_up_days + horizon_days > longest {
+        return Err(checker.fail(
+            "calendar.horizon",
+            format!(
+                "\"{}\" after a warm-up of \"{}\"",
+                raw.calendar.horizon, raw.calendar.warm_up
+            ),
+            &format!("warm-up plus horizon must be under {} years", units::MAX_YEARS),
+        ));
+    }
     let warm_up = checker.calendar_span("calendar.warm_up", start, &raw.calendar.warm_up)?;
-    let horizon_end = checker.calendar_span(
+    let horizon = checker.calendar_span(
         "calendar.horizon",
         units::date_after(start, warm_up),
         &raw.calendar.horizon,
     )?;
-    let horizon = horizon_end;
     if horizon < 7.0 {
         return Err(checker.fail(
             "calendar.horizon",
@@ -60,15 +79,15 @@ pub(super) fn validate(resolved: Resolved, path: &Path) -> Result<LoadedScenario
             "must be at least a week (\"1w\")",
         ));
     }
-    if warm_up + horizon > 200.0 * units::DAYS_PER_YEAR {
-        return Err(checker.fail(
-            "calendar.horizon",
-            &raw.calendar.horizon,
-            "warm-up plus horizon must be under 200 years",
-        ));
-    }
     checker.end = warm_up + horizon;
 
+    if raw.vcse.services.is_empty() {
+        return Err(checker.fail(
+            "vcse.services",
+            "an empty list",
+            "list at least one VCSE service ([[vcse.services]] with name, category and places); to model no community capacity, give a service with places = 0",
+        ));
+    }
     let categories = collect_categories(&raw);
     let scenario = Scenario {
         name: if raw.name.trim().is_empty() {
@@ -92,6 +111,7 @@ pub(super) fn validate(resolved: Resolved, path: &Path) -> Result<LoadedScenario
         sources: checker.sources(&raw)?,
         categories,
     };
+    checker.volume(&scenario)?;
     let mut resolved_raw = raw;
     resolved_raw.name = scenario.name.clone();
     resolved_raw.extends = None;
@@ -158,17 +178,28 @@ impl Checker<'_> {
         self.number(key, x, 0.0, 1.0, "a probability")
     }
 
-    fn whole(&self, key: &str, x: i64, min: i64, meaning: &str) -> Result<u32> {
-        if x >= min && x <= i64::from(u32::MAX / 2) {
+    /// A whole number from `min` to `max`. Upper limits keep memory bounded: posts
+    /// and people are held one by one.
+    fn whole(&self, key: &str, x: i64, (min, max): (i64, i64), meaning: &str) -> Result<u32> {
+        if x >= min && x <= max {
             Ok(x as u32)
         } else {
-            Err(self.fail(key, x, &format!("must be a whole number of at least {min} ({meaning})")))
+            Err(self.fail(
+                key,
+                x,
+                &format!("must be a whole number from {min} to {max} ({meaning})"),
+            ))
         }
     }
 
     fn calendar_span(&self, key: &str, from: Date, text: &str) -> Result<f64> {
-        units::calendar_span(from, text)
-            .ok_or_else(|| self.fail(key, format!("\"{text}\""), &format!("must be {DURATION_HELP}")))
+        units::calendar_span(from, text).ok_or_else(|| {
+            self.fail(
+                key,
+                format!("\"{text}\""),
+                "runs past 9999-12-31, the last date spcap can represent",
+            )
+        })
     }
 
     fn duration(&self, key: &str, text: &str) -> Result<f64> {
@@ -379,6 +410,24 @@ impl Checker<'_> {
         Ok(d)
     }
 
+    /// Refuses a scenario whose referrals could not be held in memory, rather than running out of it.
+    fn volume(&self, s: &Scenario) -> Result<()> {
+        let r = &s.referrals;
+        let peak_season = r.seasonality.iter().copied().fold(0.0, f64::max);
+        let surges: f64 = r.changes.iter().map(|c| c.multiplier.max(1.0)).product();
+        let expected = r.rate_per_month * peak_season * surges * s.end() / units::DAYS_PER_MONTH;
+        if expected > MAX_REFERRALS {
+            return Err(self.fail(
+                "referrals.rate_per_month",
+                r.rate_per_month,
+                &format!(
+                    "this run could see about {expected:.0} referrals per replicate, more than the {MAX_REFERRALS:.0} spcap holds in memory; model a large area as several services, or shorten the horizon"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     fn referrals(&self, r: &raw::RawReferrals) -> Result<Referrals> {
         let rate = self.number(
             "referrals.rate_per_month",
@@ -443,7 +492,14 @@ impl Checker<'_> {
             inappropriate_share: self.probability("referrals.inappropriate_share", r.inappropriate_share)?,
             waiting_list_cap: r
                 .waiting_list_cap
-                .map(|c| self.whole("referrals.waiting_list_cap", c, 1, "people on the waiting list"))
+                .map(|c| {
+                    self.whole(
+                        "referrals.waiting_list_cap",
+                        c,
+                        (1, PEOPLE),
+                        "people on the waiting list",
+                    )
+                })
                 .transpose()?,
             order,
             patience: r
@@ -529,7 +585,7 @@ impl Checker<'_> {
                 planning_contact: self.whole(
                     &format!("{key}.planning_contact"),
                     g.planning_contact,
-                    1,
+                    (1, 1000),
                     "the contact at which the onward plan is made",
                 )?,
                 onward_need,
@@ -598,7 +654,7 @@ impl Checker<'_> {
         let mut posts = Vec::new();
         for (i, p) in l.posts.iter().enumerate() {
             let key = format!("link_workers.posts[{i}]");
-            let count = self.whole(&format!("{key}.count"), p.count, 0, "posts")?;
+            let count = self.whole(&format!("{key}.count"), p.count, (0, POSTS), "posts")?;
             let fte = self.number(&format!("{key}.fte"), p.fte, 0.01, 10.0, "full-time equivalent")?;
             let contract_end = p
                 .contract_end
@@ -621,8 +677,8 @@ impl Checker<'_> {
                 let key = format!("link_workers.funding_changes[{i}]");
                 Ok(FundingChange {
                     time: self.date(&format!("{key}.date"), &f.date)?,
-                    add_posts: self.whole(&format!("{key}.add_posts"), f.add_posts, 0, "posts")?,
-                    remove_posts: self.whole(&format!("{key}.remove_posts"), f.remove_posts, 0, "posts")?,
+                    add_posts: self.whole(&format!("{key}.add_posts"), f.add_posts, (0, POSTS), "posts")?,
+                    remove_posts: self.whole(&format!("{key}.remove_posts"), f.remove_posts, (0, POSTS), "posts")?,
                     fte: self.number(&format!("{key}.fte"), f.fte, 0.01, 10.0, "full-time equivalent")?,
                     label: f.label.clone(),
                 })
@@ -762,7 +818,12 @@ impl Checker<'_> {
             services.push(Service {
                 name: s.name.clone(),
                 category: categories.iter().position(|c| *c == s.category).unwrap_or(0),
-                places: self.whole(&format!("{key}.places"), s.places, 0, "people attending at once")?,
+                places: self.whole(
+                    &format!("{key}.places"),
+                    s.places,
+                    (0, PEOPLE),
+                    "people attending at once",
+                )?,
                 attendance: self.distribution(&format!("{key}.attendance"), &s.attendance, Kind::Time)?,
                 opens: s
                     .opens
@@ -858,7 +919,12 @@ impl Checker<'_> {
 
     fn initial(&self, s: &raw::RawInitialState) -> Result<InitialState> {
         Ok(InitialState {
-            waiting: self.whole("initial_state.waiting", s.waiting, 0, "people waiting at the start")?,
+            waiting: self.whole(
+                "initial_state.waiting",
+                s.waiting,
+                (0, PEOPLE),
+                "people waiting at the start",
+            )?,
             waited_so_far: s
                 .waited_so_far
                 .as_ref()
@@ -867,10 +933,10 @@ impl Checker<'_> {
             on_caseload: self.whole(
                 "initial_state.on_caseload",
                 s.on_caseload,
-                0,
+                (0, PEOPLE),
                 "people on caseloads at the start",
             )?,
-            held: self.whole("initial_state.held", s.held, 0, "people held at the start")?,
+            held: self.whole("initial_state.held", s.held, (0, PEOPLE), "people held at the start")?,
         })
     }
 
