@@ -36,6 +36,9 @@ pub struct GroupPlan {
     pub category_cdf: Vec<(usize, f64)>,
     /// The group's place in the waiting list order (0 first).
     pub priority_level: usize,
+    pub disengage_per_contact: f64,
+    /// The contact at which the onward plan is made.
+    pub planning_contact: u16,
 }
 
 pub struct Plan<'a> {
@@ -77,6 +80,8 @@ impl<'a> Plan<'a> {
                         })
                         .collect(),
                     priority_level: 0,
+                    disengage_per_contact: g.disengage_per_contact,
+                    planning_contact: g.planning_contact.min(u32::from(u16::MAX)) as u16,
                 }
             })
             .collect();

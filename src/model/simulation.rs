@@ -1284,7 +1284,7 @@ fn pick_group(plan: &Plan, u: f64) -> usize {
 
 /// The chance of disengaging at a contact at time `t`, with the delivery mode in force.
 fn disengage_probability(plan: &Plan, p: &Person, t: f64) -> f64 {
-    let base = plan.scenario.groups[p.group as usize].disengage_per_contact;
+    let base = plan.groups[p.group as usize].disengage_per_contact;
     match delivery_at(plan, t) {
         None => base,
         Some(d) => {
@@ -1303,20 +1303,20 @@ fn delivery_at<'p>(plan: &'p Plan, t: f64) -> Option<&'p crate::scenario::Delive
 /// when replaying. Returns the step, its time, and the contacts done by then.
 fn walk_contacts(plan: &Plan, p: &Person, stop_at: f64, support_key: u64) -> (Step, f64, u16) {
     let group = &plan.groups[p.group as usize];
-    let planning = plan.scenario.groups[p.group as usize]
-        .planning_contact
-        .min(u32::from(p.contacts)) as u16;
+    let planning = group.planning_contact.min(p.contacts);
     if p.done >= p.contacts {
         return (Step::Complete, p.stretch_start, p.done);
     }
+    // Delivery periods are looked up only where a scenario has any; the draws are the same either way.
+    let periods = !plan.scenario.delivery_periods.is_empty();
     let mut rng = person_stream(support_key, p.stream, p.part);
     let mut k = p.done + 1;
     let mut t = p.stretch_start;
     if !p.stretch_contact_at_start {
-        t += interval(plan, group, t, &mut rng);
+        t += interval(plan, group, periods, t, &mut rng);
     }
     loop {
-        if p.excluded {
+        if periods && p.excluded {
             while let Some(d) = delivery_at(plan, t).filter(|d| d.excluded_pause) {
                 t = d.to;
             }
@@ -1324,8 +1324,15 @@ fn walk_contacts(plan: &Plan, p: &Person, stop_at: f64, support_key: u64) -> (St
         if t > stop_at {
             return (Step::Interrupted, t, k - 1);
         }
-        if k >= 2 && rng.random::<f64>() < disengage_probability(plan, p, t) {
-            return (Step::Disengage, t, k - 1);
+        if k >= 2 {
+            let chance = if periods {
+                disengage_probability(plan, p, t)
+            } else {
+                group.disengage_per_contact
+            };
+            if rng.random::<f64>() < chance {
+                return (Step::Disengage, t, k - 1);
+            }
         }
         if p.needs_onward && !p.decided && k == planning {
             return (Step::Decision, t, k);
@@ -1333,12 +1340,17 @@ fn walk_contacts(plan: &Plan, p: &Person, stop_at: f64, support_key: u64) -> (St
         if k >= p.contacts {
             return (Step::Complete, t, k);
         }
-        t += interval(plan, group, t, &mut rng);
+        t += interval(plan, group, periods, t, &mut rng);
         k += 1;
     }
 }
 
-fn interval(plan: &Plan, group: &super::plan::GroupPlan, t: f64, rng: &mut PersonRng) -> f64 {
-    let multiplier = delivery_at(plan, t).map_or(1.0, |d| d.contact_interval_multiplier);
-    group.interval.sample(rng) * multiplier
+#[inline]
+fn interval(plan: &Plan, group: &super::plan::GroupPlan, periods: bool, t: f64, rng: &mut PersonRng) -> f64 {
+    let draw = group.interval.sample(rng);
+    if periods {
+        draw * delivery_at(plan, t).map_or(1.0, |d| d.contact_interval_multiplier)
+    } else {
+        draw
+    }
 }
