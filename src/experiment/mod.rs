@@ -10,7 +10,7 @@
 use crate::model::{NoTrace, Plan, Simulation, Trace};
 use crate::scenario::Scenario;
 use crate::stats::Aggregate;
-use rayon::prelude::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 /// How to run an experiment.
@@ -74,23 +74,24 @@ pub fn run(scenario: &Scenario, settings: &Settings, progress: &(dyn Fn() + Sync
     let plan = Plan::new(scenario);
     let cost = scenario.link_workers.annual_cost_per_fte;
     let replicates: Vec<u64> = settings.replicate_numbers().collect();
+    let next = AtomicUsize::new(0);
     let started = Instant::now();
-    let aggregate = pool.install(|| {
-        replicates
-            .par_iter()
-            .with_min_len(16)
-            .fold(
-                || (Simulation::new(), Aggregate::default()),
-                |(mut sim, mut agg), &r| {
-                    sim.run(&plan, settings.seed, r, &mut NoTrace);
-                    agg.add(r, sim.record_mut(), cost);
-                    progress();
-                    (sim, agg)
-                },
-            )
-            .map(|(_, agg)| agg)
-            .reduce(Aggregate::default, Aggregate::merge)
+    // One workspace and one aggregate per thread, each thread taking the next
+    // replicate number until none is left: memory is bounded by the thread
+    // count, not by how the work happened to be split.
+    let per_thread = pool.broadcast(|_| {
+        let mut sim = Simulation::new();
+        let mut agg = Aggregate::default();
+        while let Some(&r) = replicates.get(next.fetch_add(1, Ordering::Relaxed)) {
+            sim.run(&plan, settings.seed, r, &mut NoTrace);
+            agg.add(r, sim.record_mut(), cost);
+            progress();
+        }
+        agg
     });
+    let aggregate = per_thread.into_iter().fold(Aggregate::default(), Aggregate::merge);
+    let mut aggregate = aggregate;
+    aggregate.finish();
     let wall_seconds = started.elapsed().as_secs_f64();
     let events = aggregate
         .rows_sorted()

@@ -22,7 +22,7 @@ pub fn write_run(dir: &Path, info: &RunInfo) -> Result<(), OutputError> {
     let agg = &info.outcome.aggregate;
     write_atomically(&dir.join("replicates.csv"), |w| {
         writeln!(w, "replicate,{}", COLUMNS.join(","))?;
-        for (r, row) in agg.rows_sorted() {
+        for (r, row) in agg.rows_sorted().iter() {
             let cells: Vec<String> = row.iter().map(|x| number(*x)).collect();
             writeln!(w, "{r},{}", cells.join(","))?;
         }

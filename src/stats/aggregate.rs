@@ -127,8 +127,7 @@ impl Pooled {
 
     /// (count, mean, share above zero) over all replicates.
     pub fn totals(&self) -> (u64, f64, f64) {
-        let mut parts = self.parts.clone();
-        parts.sort_by_key(|p| p.0);
+        let parts = &self.parts;
         let n: u64 = parts.iter().map(|p| p.2).sum();
         let sum: f64 = parts.iter().map(|p| p.1).sum();
         let above: u64 = parts.iter().map(|p| p.3).sum();
@@ -142,7 +141,7 @@ impl Pooled {
 /// Everything the outputs need from a set of replicates.
 #[derive(Clone, Debug, Default)]
 pub struct Aggregate {
-    /// (replicate, row), in the order replicates finished; see [`Aggregate::rows_sorted`].
+    /// (replicate, row): in replicate order once [`Aggregate::finish`] has run.
     rows: Vec<(u64, Row)>,
     pub levels: [LevelCounts; 5],
     pub waiting: Pooled,
@@ -191,21 +190,31 @@ impl Aggregate {
         self.rows.len()
     }
 
-    /// The rows in replicate order.
-    pub fn rows_sorted(&self) -> Vec<(u64, Row)> {
-        let mut rows = self.rows.clone();
-        rows.sort_by_key(|r| r.0);
-        rows
+    /// Puts rows and pooled parts in replicate order, so that every sum over
+    /// them is taken in the same order however replicates were spread over
+    /// threads. The runner calls it once, after the last merge.
+    pub fn finish(&mut self) {
+        self.rows.sort_by_key(|r| r.0);
+        self.waiting.parts.sort_by_key(|p| p.0);
+        self.holding.parts.sort_by_key(|p| p.0);
+    }
+
+    /// The rows in replicate order (after [`Aggregate::finish`]).
+    pub fn rows_sorted(&self) -> &[(u64, Row)] {
+        debug_assert!(self.rows.is_sorted_by_key(|r| r.0), "Aggregate::finish was not called");
+        &self.rows
     }
 
     /// A summary of every column of `replicates.csv`, in column order.
     pub fn summaries(&self) -> Vec<(&'static str, Summary)> {
         let rows = self.rows_sorted();
+        let mut column = Vec::with_capacity(rows.len());
         COLUMNS
             .iter()
             .enumerate()
             .map(|(c, name)| {
-                let column: Vec<f64> = rows.iter().map(|(_, r)| r[c]).collect();
+                column.clear();
+                column.extend(rows.iter().map(|(_, r)| r[c]));
                 (*name, Summary::of(&column))
             })
             .collect()
