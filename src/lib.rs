@@ -10,5 +10,7 @@
 pub mod experiment;
 pub mod model;
 pub mod output;
+pub mod plot;
+pub mod report;
 pub mod scenario;
 pub mod stats;

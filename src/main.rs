@@ -49,6 +49,11 @@ enum Command {
         #[arg(long, short = 'q')]
         quiet: bool,
     },
+    /// Redraw the plots and report.html of an existing output folder from its CSVs, without simulating.
+    Plot {
+        /// An output folder written by `spcap run`.
+        dir: PathBuf,
+    },
     /// Validate a scenario and print it fully resolved, with every default filled in.
     Check {
         /// The scenario file (TOML).
@@ -59,6 +64,8 @@ enum Command {
 /// A failure, and the exit code it deserves.
 enum Failure {
     Scenario(scenario::ScenarioError),
+    /// An output folder's file is missing or malformed (bad input: exit code 2).
+    Folder(String),
     Io(String),
 }
 
@@ -66,6 +73,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check { file } => check(&file),
+        Command::Plot { dir } => {
+            plot(&dir).map(|written| println!("Drew {} files in {}/", written.len(), dir.display()))
+        }
         Command::Run {
             file,
             replicates,
@@ -86,6 +96,10 @@ fn main() -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::from(2)
         }
+        Err(Failure::Folder(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
         Err(Failure::Io(message)) => {
             eprintln!("error: {message}");
             ExitCode::from(1)
@@ -95,6 +109,13 @@ fn main() -> ExitCode {
 
 fn load(file: &Path) -> Result<LoadedScenario, Failure> {
     scenario::load(file).map_err(Failure::Scenario)
+}
+
+fn plot(dir: &Path) -> Result<Vec<PathBuf>, Failure> {
+    spcap::plot::draw_folder(dir).map_err(|e| match e {
+        spcap::plot::PlotError::Read(e) => Failure::Folder(e.to_string()),
+        other => Failure::Io(other.to_string()),
+    })
 }
 
 fn check(file: &Path) -> Result<(), Failure> {
@@ -148,6 +169,7 @@ fn run(
         },
     )
     .map_err(|e| Failure::Io(e.to_string()))?;
+    plot(&dir)?;
     if let Some(path) = trace {
         write_trace(path, &loaded, settings.seed)?;
     }
@@ -237,5 +259,9 @@ fn write_headlines(
         "Referrals discharged with unmet need",
         share("unmet")
     )?;
-    writeln!(out, "Outputs written to {}/", dir.display())
+    writeln!(
+        out,
+        "Outputs (CSVs, plots and report.html) written to {}/",
+        dir.display()
+    )
 }

@@ -162,7 +162,7 @@ fn trace_is_written_and_headlines_are_printed() {
     assert!(out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("Mean wait for a link worker"), "{stdout}");
-    assert!(stdout.contains("Outputs written to"));
+    assert!(stdout.contains("written to") && stdout.contains("report.html"));
     let text = std::fs::read_to_string(&trace).unwrap();
     assert!(text.starts_with("time_days,date,event,referral,person,link_worker,service\n"));
     for event in [

@@ -7,7 +7,7 @@ use crate::scenario::units::DAYS_PER_YEAR;
 
 /// The columns of `replicates.csv` after `replicate`, in order. Researchers
 /// script against these names: add, never rename.
-pub const COLUMNS: [&str; 32] = [
+pub const COLUMNS: [&str; 34] = [
     "referrals",
     "re_referrals",
     "carried_over",
@@ -39,6 +39,8 @@ pub const COLUMNS: [&str; 32] = [
     "supported_per_fte_year",
     "cost_per_supported",
     "cost_per_connected",
+    "share_connected",
+    "share_unmet",
     "events",
 ];
 
@@ -97,6 +99,8 @@ pub fn replicate_row(record: &mut ReplicateRecord, annual_cost_per_fte: f64) -> 
         ratio(r.supported as f64, fte_years),
         ratio(cost, r.supported as f64),
         ratio(cost, r.connected as f64),
+        ratio(exit(Exit::CompletedConnected), r.referrals as f64),
+        ratio(exit(Exit::Unmet), r.referrals as f64),
         r.events as f64,
     ]
 }

@@ -1,0 +1,406 @@
+//! The charts of a run, each drawn once for SVG and once for PNG from the same code.
+
+use super::data::{Results, Series};
+use super::style::{self, ACCENT, HEIGHT, INK, LABEL, MAIN, NOTE, SHADE, TICK, TITLE, WIDTH};
+use crate::scenario::units;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+type Area<'a, DB> = DrawingArea<DB, Shift>;
+type Drawn = Result<(), String>;
+
+fn err<E: std::fmt::Display>(e: E) -> String {
+    e.to_string()
+}
+
+/// Something drawn on a drawing area, whatever the backend.
+pub trait Chart {
+    fn draw<DB: DrawingBackend>(&self, root: &Area<DB>) -> Drawn;
+}
+
+/// Renders a chart as SVG text and as PNG bytes.
+pub fn render(chart: &impl Chart) -> Result<(String, Vec<u8>), String> {
+    style::register_font();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        chart.draw(&root)?;
+        root.present().map_err(err)?;
+    }
+    let svg = svg.replace(
+        &format!("font-family=\"{}\"", style::FONT_NAME),
+        &format!("font-family=\"{}\"", style::SVG_FONT_STACK),
+    );
+    let mut pixels = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)).into_drawing_area();
+        chart.draw(&root)?;
+        root.present().map_err(err)?;
+    }
+    let mut png = Vec::new();
+    image::ImageEncoder::write_image(
+        image::codecs::png::PngEncoder::new(&mut png),
+        &pixels,
+        WIDTH,
+        HEIGHT,
+        image::ColorType::Rgb8,
+    )
+    .map_err(err)?;
+    Ok((svg, png))
+}
+
+/// Whole numbers as such ("40"), others with one decimal ("3.5").
+fn tick(v: &f64) -> String {
+    if (v - v.round()).abs() < 1e-9 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+fn font(size: u32) -> TextStyle<'static> {
+    (style::family(), size).into_font().color(&INK)
+}
+
+/// A time axis in days since the start: tick marks on month starts, labelled "Apr 2021".
+pub struct TimeAxis {
+    pub start: jiff::civil::Date,
+    pub from: f64,
+    pub to: f64,
+}
+
+impl TimeAxis {
+    pub fn of(results: &Results) -> TimeAxis {
+        let m = &results.meta;
+        TimeAxis {
+            start: m.start,
+            from: m.warm_up_days,
+            to: m.warm_up_days + m.horizon_days,
+        }
+    }
+
+    /// Enough labels to read dates off, few enough that no two name the same month.
+    fn label_count(&self) -> usize {
+        let months = (self.to - self.from) / units::DAYS_PER_MONTH;
+        (months / 2.0).clamp(4.0, 10.0) as usize
+    }
+
+    fn label(&self, day: f64) -> String {
+        let d = units::date_after(self.start, day + 0.5);
+        const MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        format!("{} {}", MONTHS[(d.month() - 1) as usize], d.year())
+    }
+}
+
+/// A period shaded on a time chart, or (when `from == to`) a dated marker line.
+#[derive(Clone, Debug)]
+pub struct Mark {
+    pub from: f64,
+    pub to: f64,
+    pub label: String,
+}
+
+/// A fan chart: median line and 25–75% and 5–95% bands across replicates over calendar time.
+pub struct Fan<'a> {
+    pub title: String,
+    pub y_desc: String,
+    pub series: &'a Series,
+    pub axis: TimeAxis,
+    pub marks: Vec<Mark>,
+    /// An extra step line (e.g. funded posts), with its legend label.
+    pub line: Option<(String, Vec<(f64, f64)>)>,
+    /// Where the legend goes, chosen to cover the least data.
+    pub legend: SeriesLabelPosition,
+}
+
+impl Fan<'_> {
+    fn points(&self, values: &[f64]) -> Vec<(f64, f64)> {
+        let start = self.axis.start;
+        self.series
+            .dates
+            .iter()
+            .zip(values)
+            .map(|(d, v)| (units::days_between(start, *d), *v))
+            .collect()
+    }
+
+    fn draw_on<DB: DrawingBackend>(&self, area: &Area<DB>, caption: bool) -> Drawn {
+        let s = self.series;
+        let line_max = self
+            .line
+            .as_ref()
+            .map_or(0.0, |(_, l)| l.iter().map(|p| p.1).fold(0.0, f64::max));
+        // Headroom above the data for the legend and the labels of marks.
+        let top = s.p95.iter().copied().fold(line_max, f64::max).max(1.0) * 1.4;
+        let mut builder = ChartBuilder::on(area);
+        builder.margin(18).x_label_area_size(50).y_label_area_size(90);
+        if caption {
+            builder.caption(&self.title, font(TITLE));
+        }
+        let mut chart = builder
+            .build_cartesian_2d(self.axis.from..self.axis.to, 0f64..top)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_labels(self.axis.label_count())
+            .x_label_formatter(&|d| self.axis.label(*d))
+            .y_label_formatter(&tick)
+            .y_desc(self.y_desc.as_str())
+            .label_style(font(TICK))
+            .axis_desc_style(font(LABEL))
+            .light_line_style(WHITE)
+            .bold_line_style(RGBColor(225, 225, 225))
+            .draw()
+            .map_err(err)?;
+        for m in &self.marks {
+            if m.to > m.from {
+                let (a, b) = (m.from.max(self.axis.from), m.to.min(self.axis.to));
+                if b > a {
+                    chart
+                        .draw_series(std::iter::once(Rectangle::new(
+                            [(a, 0.0), (b, top)],
+                            SHADE.mix(0.15).filled(),
+                        )))
+                        .map_err(err)?;
+                    chart
+                        .plotting_area()
+                        .draw(&Text::new(m.label.clone(), (a + 3.0, top * 0.97), font(NOTE)))
+                        .map_err(err)?;
+                }
+            } else if m.from >= self.axis.from && m.from <= self.axis.to {
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(m.from, 0.0), (m.from, top)],
+                        ACCENT.stroke_width(2),
+                    )))
+                    .map_err(err)?;
+                chart
+                    .plotting_area()
+                    .draw(&Text::new(
+                        m.label.clone(),
+                        (m.from + 3.0, top * 0.90),
+                        font(NOTE).color(&ACCENT),
+                    ))
+                    .map_err(err)?;
+            }
+        }
+        let band = |lo: &[f64], hi: &[f64]| {
+            let mut polygon = self.points(lo);
+            polygon.extend(self.points(hi).into_iter().rev());
+            polygon
+        };
+        chart
+            .draw_series(std::iter::once(Polygon::new(
+                band(&s.p5, &s.p95),
+                MAIN.mix(0.18).filled(),
+            )))
+            .map_err(err)?
+            .label("5–95% of replicates")
+            .legend(|(x, y)| Rectangle::new([(x, y - 8), (x + 24, y + 8)], MAIN.mix(0.18).filled()));
+        chart
+            .draw_series(std::iter::once(Polygon::new(
+                band(&s.p25, &s.p75),
+                MAIN.mix(0.42).filled(),
+            )))
+            .map_err(err)?
+            .label("25–75%")
+            .legend(|(x, y)| Rectangle::new([(x, y - 8), (x + 24, y + 8)], MAIN.mix(0.42).filled()));
+        chart
+            .draw_series(LineSeries::new(self.points(&s.p50), MAIN.stroke_width(3)))
+            .map_err(err)?
+            .label("median")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], MAIN.stroke_width(3)));
+        if let Some((label, points)) = &self.line {
+            chart
+                .draw_series(LineSeries::new(points.iter().copied(), INK.stroke_width(2)))
+                .map_err(err)?
+                .label(label.as_str())
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], INK.stroke_width(2)));
+        }
+        chart
+            .configure_series_labels()
+            .position(self.legend.clone())
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(180, 180, 180))
+            .label_font(font(NOTE))
+            .draw()
+            .map_err(err)?;
+        Ok(())
+    }
+}
+
+impl Chart for Fan<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &Area<DB>) -> Drawn {
+        root.fill(&WHITE).map_err(err)?;
+        self.draw_on(root, true)
+    }
+}
+
+/// Two fan charts stacked under one title.
+pub struct Stacked<'a> {
+    pub title: String,
+    pub top: Fan<'a>,
+    pub bottom: Fan<'a>,
+}
+
+impl Chart for Stacked<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &Area<DB>) -> Drawn {
+        root.fill(&WHITE).map_err(err)?;
+        let root = root.titled(&self.title, font(TITLE)).map_err(err)?;
+        let (upper, lower) = root.split_vertically(HEIGHT / 2 - 25);
+        self.top.draw_on(&upper, false)?;
+        self.bottom.draw_on(&lower, false)
+    }
+}
+
+/// A histogram of pooled times with the median and 90th percentile marked.
+pub struct Histogram {
+    pub title: String,
+    pub x_desc: String,
+    /// (bin start, bin end, share of people) in days.
+    pub bins: Vec<(f64, f64, f64)>,
+    pub median: f64,
+    pub p90: f64,
+    pub note: String,
+}
+
+impl Chart for Histogram {
+    fn draw<DB: DrawingBackend>(&self, root: &Area<DB>) -> Drawn {
+        root.fill(&WHITE).map_err(err)?;
+        let right = self.bins.last().map_or(7.0, |b| b.1);
+        let top = self.bins.iter().map(|b| b.2).fold(0.0, f64::max).max(1e-9) * 1.25;
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, font(TITLE))
+            .margin(18)
+            .x_label_area_size(60)
+            .y_label_area_size(100)
+            .build_cartesian_2d(0f64..right, 0f64..top)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc(self.x_desc.as_str())
+            .x_label_formatter(&tick)
+            .y_desc("share of people (%)")
+            .y_label_formatter(&|v| format!("{:.0}", v * 100.0))
+            .label_style(font(TICK))
+            .axis_desc_style(font(LABEL))
+            .light_line_style(WHITE)
+            .bold_line_style(RGBColor(225, 225, 225))
+            .draw()
+            .map_err(err)?;
+        chart
+            .draw_series(
+                self.bins
+                    .iter()
+                    .map(|(a, b, h)| Rectangle::new([(*a, 0.0), (*b, *h)], MAIN.mix(0.75).filled())),
+            )
+            .map_err(err)?;
+        for (value, name, height) in [(self.median, "median", 0.92), (self.p90, "90th percentile", 0.80)] {
+            if value.is_finite() && value <= right {
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(value, 0.0), (value, top)],
+                        ACCENT.stroke_width(3),
+                    )))
+                    .map_err(err)?;
+                chart
+                    .plotting_area()
+                    .draw(&Text::new(
+                        format!("{name}: {}", days(value)),
+                        (value + right * 0.01, top * height),
+                        font(NOTE).color(&ACCENT),
+                    ))
+                    .map_err(err)?;
+            }
+        }
+        chart
+            .plotting_area()
+            .draw(&Text::new(self.note.clone(), (right * 0.45, top * 0.97), font(NOTE)))
+            .map_err(err)?;
+        Ok(())
+    }
+}
+
+/// "1 day", "12 days".
+pub fn days(value: f64) -> String {
+    let rounded = value.round();
+    if rounded == 1.0 {
+        "1 day".into()
+    } else {
+        format!("{rounded:.0} days")
+    }
+}
+
+/// Bars with whiskers, one per category.
+pub struct Bars {
+    pub title: String,
+    pub y_desc: String,
+    /// (label, bar height, whisker low, whisker high, highlight colour)
+    pub bars: Vec<(String, f64, f64, f64, Option<RGBColor>)>,
+}
+
+impl Chart for Bars {
+    fn draw<DB: DrawingBackend>(&self, root: &Area<DB>) -> Drawn {
+        root.fill(&WHITE).map_err(err)?;
+        let n = self.bars.len();
+        let top = self.bars.iter().map(|b| b.3.max(b.1)).fold(0.0, f64::max).max(1.0) * 1.15;
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, font(TITLE))
+            .margin(18)
+            .x_label_area_size(60)
+            .y_label_area_size(100)
+            .build_cartesian_2d(-0.5f64..n as f64 - 0.5, 0f64..top)
+            .map_err(err)?;
+        let labels: Vec<String> = self.bars.iter().map(|b| b.0.clone()).collect();
+        chart
+            .configure_mesh()
+            .x_labels(2 * n + 1)
+            .x_label_formatter(&|x| {
+                // Ticks fall on halves; only whole positions carry a bar.
+                if (x - x.round()).abs() < 1e-6 && *x >= 0.0 {
+                    labels.get(x.round() as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .y_label_formatter(&tick)
+            .y_desc(self.y_desc.as_str())
+            .label_style(font(TICK))
+            .axis_desc_style(font(LABEL))
+            .light_line_style(WHITE)
+            .bold_line_style(RGBColor(225, 225, 225))
+            .disable_x_mesh()
+            .draw()
+            .map_err(err)?;
+        for (i, (_, mean, low, high, colour)) in self.bars.iter().enumerate() {
+            let x = i as f64;
+            let colour = colour.unwrap_or(MAIN);
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(x - 0.35, 0.0), (x + 0.35, *mean)],
+                    colour.mix(0.85).filled(),
+                )))
+                .map_err(err)?;
+            if low.is_finite() && high.is_finite() {
+                let whisker = vec![(x, *low), (x, *high)];
+                let caps = [*low, *high].map(|y| vec![(x - 0.08, y), (x + 0.08, y)]);
+                for path in std::iter::once(whisker).chain(caps) {
+                    chart
+                        .draw_series(std::iter::once(PathElement::new(path, INK.stroke_width(2))))
+                        .map_err(err)?;
+                }
+            }
+            chart
+                .plotting_area()
+                .draw(&Text::new(
+                    format!("{mean:.0}"),
+                    (x - 0.12 * n as f64 / 8.0, high.max(*mean) + top * 0.045),
+                    font(NOTE),
+                ))
+                .map_err(err)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,349 @@
+//! The six figures of a run, each with the sentence that reads it, written from the numbers.
+
+use super::charts::{days, render, Bars, Fan, Histogram, Mark, Stacked, TimeAxis};
+use super::data::{Results, Series};
+use super::style::{ACCENT, SECOND};
+use crate::scenario::units;
+use plotters::chart::SeriesLabelPosition;
+
+/// A rendered figure: file stem, SVG text, PNG bytes and a one-sentence reading.
+pub struct Figure {
+    pub name: &'static str,
+    pub title: String,
+    pub svg: String,
+    pub png: Vec<u8>,
+    pub reading: String,
+}
+
+fn figure(name: &'static str, title: String, rendered: (String, Vec<u8>), reading: String) -> Figure {
+    let (svg, png) = rendered;
+    Figure {
+        name,
+        title,
+        svg,
+        png,
+        reading,
+    }
+}
+
+/// Draws every figure of an output folder.
+pub fn figures(r: &Results) -> Result<Vec<Figure>, String> {
+    let name = &r.meta.name;
+    let empty = Series::default();
+    let series = |metric: &str| r.series.get(metric).unwrap_or(&empty);
+    let marks = marks(r);
+    let waiting = series("waiting_list");
+    let held = series("held");
+
+    let backlog = Fan {
+        title: format!("{name}: people waiting for a link worker"),
+        y_desc: "people waiting".into(),
+        series: waiting,
+        axis: TimeAxis::of(r),
+        marks: marks.clone(),
+        line: None,
+        legend: SeriesLabelPosition::UpperLeft,
+    };
+    let held_fan = Fan {
+        title: format!("{name}: people held awaiting a VCSE place"),
+        y_desc: "people held on caseloads".into(),
+        series: held,
+        axis: TimeAxis::of(r),
+        marks: marks.clone(),
+        line: None,
+        legend: SeriesLabelPosition::UpperLeft,
+    };
+    let staffing = Stacked {
+        title: format!("{name}: link workers and VCSE places"),
+        top: Fan {
+            title: String::new(),
+            y_desc: "link workers in post".into(),
+            series: series("link_workers_in_post"),
+            axis: TimeAxis::of(r),
+            marks: marks.iter().filter(|m| m.from == m.to).cloned().collect(),
+            line: Some(("funded posts".into(), funded_posts(r))),
+            legend: SeriesLabelPosition::LowerLeft,
+        },
+        bottom: Fan {
+            title: String::new(),
+            y_desc: "VCSE places open".into(),
+            series: series("vcse_places_open"),
+            axis: TimeAxis::of(r),
+            marks: Vec::new(),
+            line: None,
+            legend: SeriesLabelPosition::LowerLeft,
+        },
+    };
+    let waiting_hist = histogram(
+        format!("{name}: time waited for a link worker"),
+        "days from referral to a link worker".into(),
+        &r.waiting_hist,
+        r.waiting.p50,
+        r.waiting.p90,
+        format!("{:.0}% waited at all", 100.0 * r.waiting.share_above_zero),
+    );
+    let holding_hist = histogram(
+        format!("{name}: time held awaiting a VCSE place"),
+        "days from onward decision to a place or discharge".into(),
+        &r.holding_hist,
+        r.holding.p50,
+        r.holding.p90,
+        format!("{:.0}% were held at all", 100.0 * r.holding.share_above_zero),
+    );
+    let exits = [
+        ("redirected", "redirected", None),
+        ("declined", "declined", None),
+        ("reneged", "left waiting", None),
+        ("disengaged", "disengaged", None),
+        ("completed_connected", "connected", Some(SECOND)),
+        ("completed_no_need", "no need", None),
+        ("unmet", "unmet need", Some(ACCENT)),
+        ("in_system_end", "still in", None),
+    ];
+    let outcomes = Bars {
+        title: format!("{name}: how referrals ended"),
+        y_desc: "referrals per replicate (mean; 5–95%)".into(),
+        bars: exits
+            .iter()
+            .map(|(metric, label, colour)| {
+                let s = r.metric(metric);
+                (label.to_string(), s.mean, s.p5, s.p95, *colour)
+            })
+            .collect(),
+    };
+
+    let last = |s: &Series| s.dates.last().map(|d| d.to_string()).unwrap_or_default();
+    let end = |v: &[f64]| v.last().copied().unwrap_or(0.0);
+    let peak = |s: &Series| {
+        let (i, v) = s
+            .p50
+            .iter()
+            .enumerate()
+            .fold((0, f64::MIN), |a, (i, v)| if *v > a.1 { (i, *v) } else { a });
+        (
+            v.max(0.0),
+            s.dates
+                .get(i)
+                .map(|d| d.strftime("%B %Y").to_string())
+                .unwrap_or_default(),
+        )
+    };
+    let (wpeak, wwhen) = peak(waiting);
+    let (hpeak, hwhen) = peak(held);
+    let in_post = r.metric("vacancy_days");
+    let mean_in_post = mean(&series("link_workers_in_post").mean);
+    let funded_end = funded_posts(r).last().map_or(0.0, |p| p.1);
+    let connected = r.metric("share_connected");
+    let unmet = r.metric("share_unmet");
+    Ok(vec![
+        figure(
+            "backlog",
+            backlog.title.clone(),
+            render(&backlog)?,
+            format!(
+                "By {}, the waiting list is above {:.0} people in half of the replicates and above {:.0} in one in twenty; its median peaks at {:.0} people in {}.",
+                last(waiting), end(&waiting.p50), end(&waiting.p95), wpeak, wwhen
+            ),
+        ),
+        figure(
+            "held",
+            held_fan.title.clone(),
+            render(&held_fan)?,
+            format!(
+                "By {}, a median of {:.0} people are held on caseloads awaiting a VCSE place (5–95%: {:.0} to {:.0}); the median peaks at {:.0} in {}.",
+                last(held), end(&held.p50), end(&held.p5), end(&held.p95), hpeak, hwhen
+            ),
+        ),
+        figure(
+            "waiting_time",
+            waiting_hist.title.clone(),
+            render(&waiting_hist)?,
+            format!(
+                "Half of the people referred waited under {} for a link worker and one in ten waited over {}; {:.0}% waited at all (people still waiting at the end count with the time waited so far).",
+                days(r.waiting.p50), days(r.waiting.p90), 100.0 * r.waiting.share_above_zero
+            ),
+        ),
+        figure(
+            "holding_time",
+            holding_hist.title.clone(),
+            render(&holding_hist)?,
+            format!(
+                "{:.0}% of the people who needed a VCSE service were held waiting for a place; half waited under {} and one in ten over {}.",
+                100.0 * r.holding.share_above_zero, days(r.holding.p50), days(r.holding.p90)
+            ),
+        ),
+        figure(
+            "staffing",
+            staffing.title.clone(),
+            render(&staffing)?,
+            format!(
+                "On average {:.1} link workers were in post against {:.0} funded posts at the end, with {:.0} post-days vacant per replicate (95% CI {:.0} to {:.0}).",
+                mean_in_post, funded_end, in_post.mean, in_post.ci_low, in_post.ci_high
+            ),
+        ),
+        figure(
+            "outcomes",
+            outcomes.title.clone(),
+            render(&outcomes)?,
+            format!(
+                "{:.1}% of referrals ended connected to a VCSE service (95% CI {:.1} to {:.1}) and {:.1}% were discharged with an unmet need (95% CI {:.1} to {:.1}).",
+                100.0 * connected.mean, 100.0 * connected.ci_low, 100.0 * connected.ci_high,
+                100.0 * unmet.mean, 100.0 * unmet.ci_low, 100.0 * unmet.ci_high
+            ),
+        ),
+    ])
+}
+
+fn mean(v: &[f64]) -> f64 {
+    if v.is_empty() {
+        0.0
+    } else {
+        v.iter().sum::<f64>() / v.len() as f64
+    }
+}
+
+/// Weekly bins up to the point where 99% of people are covered, as shares.
+fn histogram(
+    title: String,
+    x_desc: String,
+    hist: &[(f64, f64, u64)],
+    median: f64,
+    p90: f64,
+    note: String,
+) -> Histogram {
+    let total: u64 = hist.iter().map(|b| b.2).sum();
+    let total = total.max(1) as f64;
+    let mut covered = 0.0;
+    let mut cutoff = 28.0f64;
+    for (start, _, count) in hist {
+        covered += *count as f64;
+        if covered / total >= 0.99 {
+            cutoff = cutoff.max(start + 1.0);
+            break;
+        }
+    }
+    let weeks = (cutoff / 7.0).ceil() as usize;
+    let mut bins: Vec<(f64, f64, f64)> = (0..weeks)
+        .map(|w| (7.0 * w as f64, 7.0 * (w + 1) as f64, 0.0))
+        .collect();
+    for (start, _, count) in hist {
+        if let Some(bin) = bins.get_mut((start / 7.0) as usize) {
+            bin.2 += *count as f64 / total;
+        }
+    }
+    let shown: f64 = bins.iter().map(|b| b.2).sum();
+    let note = if shown < 0.9995 {
+        format!("{note}; {:.1}% beyond the axis", 100.0 * (1.0 - shown))
+    } else {
+        note
+    };
+    Histogram {
+        title,
+        x_desc,
+        bins,
+        median,
+        p90,
+        note,
+    }
+}
+
+/// Scheduled disruptions (shaded) and funding changes (marked) from the scenario.
+fn marks(r: &Results) -> Vec<Mark> {
+    let s = &r.meta.scenario;
+    let end = r.meta.warm_up_days + r.meta.horizon_days;
+    let day = |text: &str| units::parse_date(text).map(|d| units::days_between(r.meta.start, d));
+    let mut marks = Vec::new();
+    for d in &s.vcse.disruptions {
+        if let Some(from) = day(&d.from) {
+            let to = d.to.as_deref().and_then(day).unwrap_or(end);
+            let label = if d.label.is_empty() {
+                format!("VCSE at {:.0}%", 100.0 * d.capacity_factor)
+            } else {
+                d.label.clone()
+            };
+            marks.push(Mark { from, to, label });
+        }
+    }
+    for p in &s.delivery_periods {
+        if let (Some(from), true) = (day(&p.from), p.mode != "in_person") {
+            let to = p.to.as_deref().and_then(day).unwrap_or(end);
+            let label = if p.label.is_empty() {
+                format!("{} delivery", p.mode)
+            } else {
+                p.label.clone()
+            };
+            marks.push(Mark { from, to, label });
+        }
+    }
+    for c in &s.referrals.changes {
+        if let Some(from) = day(&c.from) {
+            let to = c.to.as_deref().and_then(day).unwrap_or(end);
+            let label = if c.label.is_empty() {
+                format!("referrals ×{}", c.multiplier)
+            } else {
+                c.label.clone()
+            };
+            marks.push(Mark { from, to, label });
+        }
+    }
+    for f in &s.link_workers.funding_changes {
+        if let Some(at) = day(&f.date) {
+            let change = f.add_posts - f.remove_posts;
+            let label = if f.label.is_empty() {
+                format!("{change:+} posts")
+            } else {
+                f.label.clone()
+            };
+            marks.push(Mark {
+                from: at,
+                to: at,
+                label,
+            });
+        }
+    }
+    for p in &s.link_workers.posts {
+        if let Some(at) = p.contract_end.as_deref().and_then(day) {
+            marks.push(Mark {
+                from: at,
+                to: at,
+                label: format!("{} fixed-term post(s) end", p.count),
+            });
+        }
+    }
+    marks
+}
+
+/// Funded posts over the measured period, as a step line.
+fn funded_posts(r: &Results) -> Vec<(f64, f64)> {
+    let s = &r.meta.scenario;
+    let day = |text: &str| units::parse_date(text).map(|d| units::days_between(r.meta.start, d));
+    let mut changes: Vec<(f64, f64)> = Vec::new();
+    let mut funded = 0.0;
+    for p in &s.link_workers.posts {
+        funded += p.count as f64;
+        if let Some(at) = p.contract_end.as_deref().and_then(day) {
+            changes.push((at, -(p.count as f64)));
+        }
+    }
+    for f in &s.link_workers.funding_changes {
+        if let Some(at) = day(&f.date) {
+            changes.push((at, (f.add_posts - f.remove_posts) as f64));
+        }
+    }
+    changes.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (from, to) = (r.meta.warm_up_days, r.meta.warm_up_days + r.meta.horizon_days);
+    let mut points = Vec::new();
+    for (at, change) in &changes {
+        if *at <= from {
+            funded += change;
+        }
+    }
+    points.push((from, funded.max(0.0)));
+    for (at, change) in changes.iter().filter(|c| c.0 > from && c.0 < to) {
+        points.push((*at, funded.max(0.0)));
+        funded += change;
+        points.push((*at, funded.max(0.0)));
+    }
+    points.push((to, funded.max(0.0)));
+    points
+}

@@ -1,0 +1,52 @@
+//! Plots: the charts of a run, drawn from its output folder.
+//!
+//! `spcap run` writes its CSVs and then calls [`draw_folder`]; `spcap plot DIR`
+//! calls the same function on an existing folder. Everything is rendered in
+//! memory first and written only if every chart succeeded, so a malformed
+//! input never leaves a folder with some plots replaced and others not.
+
+pub mod charts;
+pub mod data;
+pub mod figures;
+pub mod style;
+
+pub use data::{ReadError, Results};
+pub use figures::{figures, Figure};
+
+use crate::output::{write_atomically, OutputError};
+use std::path::Path;
+
+/// Why a folder could not be drawn.
+#[derive(Debug, thiserror::Error)]
+pub enum PlotError {
+    /// A CSV or `run.json` is missing or malformed: the user's input, exit code 2.
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    #[error("drawing {chart}: {message}")]
+    Draw { chart: String, message: String },
+    #[error(transparent)]
+    Write(#[from] OutputError),
+}
+
+/// Draws every figure of an output folder (PNG and SVG) and its `report.html`.
+/// Nothing is written unless everything was read and drawn.
+pub fn draw_folder(dir: &Path) -> Result<Vec<std::path::PathBuf>, PlotError> {
+    let results = Results::read(dir)?;
+    let figures = figures(&results).map_err(|message| PlotError::Draw {
+        chart: dir.display().to_string(),
+        message,
+    })?;
+    let report = crate::report::html(&results, &figures);
+    let mut written = Vec::new();
+    for f in &figures {
+        for (extension, bytes) in [("svg", f.svg.as_bytes()), ("png", f.png.as_slice())] {
+            let path = dir.join(format!("{}.{extension}", f.name));
+            write_atomically(&path, |w| w.write_all(bytes))?;
+            written.push(path);
+        }
+    }
+    let path = dir.join("report.html");
+    write_atomically(&path, |w| w.write_all(report.as_bytes()))?;
+    written.push(path);
+    Ok(written)
+}

@@ -1,0 +1,152 @@
+//! Plots and the report: every figure decodes (PNG) or parses (SVG) and is not
+//! blank, the report embeds every figure and quotes `summary.csv` exactly, and
+//! `spcap plot` on a damaged folder says which file and line and touches nothing.
+
+use std::path::Path;
+use std::process::Command;
+
+const FIGURES: [&str; 6] = [
+    "backlog",
+    "held",
+    "waiting_time",
+    "holding_time",
+    "staffing",
+    "outcomes",
+];
+
+fn spcap(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_spcap"))
+        .args(args)
+        .output()
+        .expect("spcap runs")
+}
+
+fn run_into(dir: &Path) {
+    let out = spcap(&[
+        "run",
+        "scenarios/baseline.toml",
+        "-n",
+        "12",
+        "--quiet",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn every_figure_is_a_real_image_in_both_formats() {
+    let tmp = tempfile::tempdir().unwrap();
+    run_into(tmp.path());
+    for name in FIGURES {
+        let png = std::fs::read(tmp.path().join(format!("{name}.png"))).unwrap();
+        let image = image::load_from_memory(&png)
+            .unwrap_or_else(|e| panic!("{name}.png does not decode: {e}"))
+            .to_rgb8();
+        assert_eq!(image.dimensions(), (1200, 675), "{name}.png");
+        let first = *image.get_pixel(0, 0);
+        let colours = image.pixels().filter(|p| **p != first).count();
+        assert!(
+            colours > 10_000,
+            "{name}.png is nearly blank ({colours} pixels differ from the background)"
+        );
+        let svg = std::fs::read_to_string(tmp.path().join(format!("{name}.svg"))).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{name}.svg does not parse: {e}"));
+        assert_eq!(doc.root_element().tag_name().name(), "svg");
+        assert!(
+            doc.descendants().filter(|n| n.has_tag_name("text")).count() > 5,
+            "{name}.svg has no text"
+        );
+        assert!(
+            svg.contains("DejaVu Sans, Verdana, Arial, sans-serif"),
+            "{name}.svg lacks the font stack"
+        );
+    }
+}
+
+#[test]
+fn the_report_embeds_every_figure_and_quotes_the_summary() {
+    let tmp = tempfile::tempdir().unwrap();
+    run_into(tmp.path());
+    let report = std::fs::read_to_string(tmp.path().join("report.html")).unwrap();
+    for name in FIGURES {
+        let at = report
+            .find(&format!("<figure id=\"fig-{name}\">"))
+            .unwrap_or_else(|| panic!("no figure {name}"));
+        assert!(
+            report[at..]
+                .trim_start_matches(|c| c != '\n')
+                .trim_start()
+                .starts_with("<svg"),
+            "figure {name} has no inline SVG"
+        );
+    }
+    assert!(
+        !report.contains("<script") && !report.contains("src=\"http"),
+        "the report must be self-contained"
+    );
+    assert!(report.contains("Baseline PCN service") && report.contains("Assumptions that drive the result"));
+    let summary = std::fs::read_to_string(tmp.path().join("summary.csv")).unwrap();
+    for (_, metric, _, _) in spcap::report::KEY_FIGURES {
+        let row: Vec<&str> = summary
+            .lines()
+            .find(|l| l.starts_with(&format!("{metric},")))
+            .unwrap()
+            .split(',')
+            .collect();
+        let expected = format!("<tr id=\"key-{metric}\"><td>");
+        let at = report
+            .find(&expected)
+            .unwrap_or_else(|| panic!("no key figure {metric}"));
+        let line = &report[at..at + report[at..].find('\n').unwrap()];
+        assert!(
+            line.contains(&format!("data-value=\"{}\"", row[1])),
+            "{metric}: mean differs from summary.csv: {line}"
+        );
+        assert!(
+            line.contains(&format!("data-low=\"{}\" data-high=\"{}\"", row[2], row[3])),
+            "{metric}: interval differs: {line}"
+        );
+    }
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("run.json")).unwrap()).unwrap();
+    assert!(report.contains(meta["scenario_hash"].as_str().unwrap()));
+}
+
+#[test]
+fn plot_redraws_a_folder_and_refuses_a_damaged_one_without_touching_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    run_into(tmp.path());
+    let dir = tmp.path().to_str().unwrap();
+    let out = spcap(&["plot", dir]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let before = std::fs::read(tmp.path().join("backlog.png")).unwrap();
+    let series = tmp.path().join("timeseries.csv");
+    let text = std::fs::read_to_string(&series).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    lines[4] = "2020-04-22,waiting_list,lots,0,0,0,0,0".into();
+    std::fs::write(&series, lines.join("\n") + "\n").unwrap();
+    let out = spcap(&["plot", dir]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("timeseries.csv, line 5") && stderr.contains("\"lots\" is not a number"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read(tmp.path().join("backlog.png")).unwrap(),
+        before,
+        "a failed redraw changed a plot"
+    );
+
+    std::fs::write(&series, text).unwrap();
+    std::fs::remove_file(tmp.path().join("summary.csv")).unwrap();
+    let out = spcap(&["plot", dir]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("summary.csv") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+}
