@@ -92,18 +92,7 @@ fn run_writes_every_output_and_is_reproducible() {
     let idx = |c: &str| header.iter().position(|h| *h == c).unwrap();
     for line in replicates.lines().skip(1) {
         let v: Vec<f64> = line.split(',').map(|x| x.parse().unwrap()).collect();
-        let exits: f64 = [
-            "redirected",
-            "declined",
-            "reneged",
-            "disengaged",
-            "completed_connected",
-            "completed_no_need",
-            "unmet",
-        ]
-        .iter()
-        .map(|c| v[idx(c)])
-        .sum();
+        let exits: f64 = spcap::model::Exit::ALL.iter().map(|e| v[idx(e.name())]).sum();
         assert_eq!(v[idx("referrals")], exits + v[idx("in_system_end")]);
     }
 

@@ -98,20 +98,15 @@ excluded_extra_disengage = 0.2
 excluded_pause = true
 "#;
 
-const EXITS: [&str; 7] = [
-    "redirected",
-    "declined",
-    "reneged",
-    "disengaged",
-    "completed_connected",
-    "completed_no_need",
-    "unmet",
-];
+/// The seven exits, as `replicates.csv` and the trace name them.
+fn exit_names() -> [&'static str; 7] {
+    spcap::model::Exit::ALL.map(spcap::model::Exit::name)
+}
 
 fn assert_conserved(agg: &spcap::stats::Aggregate, what: &str) {
     let referrals = col(agg, "referrals");
     let in_system = col(agg, "in_system_end");
-    let exits: Vec<Vec<f64>> = EXITS.iter().map(|e| col(agg, e)).collect();
+    let exits: Vec<Vec<f64>> = exit_names().iter().map(|e| col(agg, e)).collect();
     for r in 0..referrals.len() {
         let ended: f64 = exits.iter().map(|e| e[r]).sum();
         assert_eq!(
@@ -152,7 +147,7 @@ fn the_trace_conserves_people() {
         let (event, referral) = (cells[2], cells[3].to_string());
         if event == "referral" {
             *referred.entry(referral).or_default() += 1;
-        } else if EXITS.contains(&event) {
+        } else if exit_names().contains(&event) {
             *exits.entry(referral).or_default() += 1;
         }
     }

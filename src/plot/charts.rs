@@ -191,22 +191,16 @@ impl Fan<'_> {
             polygon.extend(self.points(hi).into_iter().rev());
             polygon
         };
-        chart
-            .draw_series(std::iter::once(Polygon::new(
-                band(&s.p5, &s.p95),
-                MAIN.mix(0.18).filled(),
-            )))
-            .map_err(err)?
-            .label("5–95% of replicates")
-            .legend(|(x, y)| Rectangle::new([(x, y - 8), (x + 24, y + 8)], MAIN.mix(0.18).filled()));
-        chart
-            .draw_series(std::iter::once(Polygon::new(
-                band(&s.p25, &s.p75),
-                MAIN.mix(0.42).filled(),
-            )))
-            .map_err(err)?
-            .label("25–75%")
-            .legend(|(x, y)| Rectangle::new([(x, y - 8), (x + 24, y + 8)], MAIN.mix(0.42).filled()));
+        for (lo, hi, shade, label) in [
+            (&s.p5, &s.p95, 0.18, "5–95% of replicates"),
+            (&s.p25, &s.p75, 0.42, "25–75%"),
+        ] {
+            chart
+                .draw_series(std::iter::once(Polygon::new(band(lo, hi), MAIN.mix(shade).filled())))
+                .map_err(err)?
+                .label(label)
+                .legend(move |(x, y)| Rectangle::new([(x, y - 8), (x + 24, y + 8)], MAIN.mix(shade).filled()));
+        }
         chart
             .draw_series(LineSeries::new(self.points(&s.p50), MAIN.stroke_width(3)))
             .map_err(err)?
