@@ -132,8 +132,14 @@ impl Fan<'_> {
             .line
             .as_ref()
             .map_or(0.0, |(_, l)| l.iter().map(|p| p.1).fold(0.0, f64::max));
-        // Headroom above the data for the legend and the labels of marks.
-        let top = s.p95.iter().copied().fold(line_max, f64::max).max(1.0) * 1.4;
+        // Headroom above the data for one line of label per mark (up to six), spaced
+        // in pixels so that the lines never touch, whatever the panel's height;
+        // and at least enough for the legend.
+        let plot_pixels = (f64::from(area.dim_in_pixel().1) - 90.0).max(100.0);
+        let spacing = (f64::from(NOTE) + 8.0) / plot_pixels;
+        let lanes = self.marks.len().min(6) as f64;
+        let reserve = (lanes * spacing + 0.05).clamp(0.3, 0.7);
+        let top = s.p95.iter().copied().fold(line_max, f64::max).max(1.0) / (1.0 - reserve);
         let mut builder = ChartBuilder::on(area);
         builder.margin(18).x_label_area_size(50).y_label_area_size(90);
         if caption {
@@ -154,19 +160,26 @@ impl Fan<'_> {
             .bold_line_style(RGBColor(225, 225, 225))
             .draw()
             .map_err(err)?;
-        for m in &self.marks {
+        // Labels are stacked down from the top, one line per mark, so that overlapping periods stay readable.
+        for (i, m) in self.marks.iter().enumerate() {
+            let label_y = top * (0.98 - spacing * (i % 6) as f64);
+            let label: String = if m.label.chars().count() > 34 {
+                m.label.chars().take(33).chain(std::iter::once('…')).collect()
+            } else {
+                m.label.clone()
+            };
             if m.to > m.from {
                 let (a, b) = (m.from.max(self.axis.from), m.to.min(self.axis.to));
                 if b > a {
                     chart
                         .draw_series(std::iter::once(Rectangle::new(
                             [(a, 0.0), (b, top)],
-                            SHADE.mix(0.15).filled(),
+                            SHADE.mix(0.12).filled(),
                         )))
                         .map_err(err)?;
                     chart
                         .plotting_area()
-                        .draw(&Text::new(m.label.clone(), (a + 3.0, top * 0.97), font(NOTE)))
+                        .draw(&Text::new(label, (a + 3.0, label_y), font(NOTE)))
                         .map_err(err)?;
                 }
             } else if m.from >= self.axis.from && m.from <= self.axis.to {
@@ -178,11 +191,7 @@ impl Fan<'_> {
                     .map_err(err)?;
                 chart
                     .plotting_area()
-                    .draw(&Text::new(
-                        m.label.clone(),
-                        (m.from + 3.0, top * 0.90),
-                        font(NOTE).color(&ACCENT),
-                    ))
+                    .draw(&Text::new(label, (m.from + 3.0, label_y), font(NOTE).color(&ACCENT)))
                     .map_err(err)?;
             }
         }

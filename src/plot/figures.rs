@@ -42,7 +42,7 @@ pub fn figures(r: &Results) -> Result<Vec<Figure>, String> {
         axis: TimeAxis::of(r),
         marks: marks.clone(),
         line: None,
-        legend: SeriesLabelPosition::UpperLeft,
+        legend: legend_side(waiting),
     };
     let held_fan = Fan {
         title: format!("{name}: people held awaiting a VCSE place"),
@@ -51,7 +51,7 @@ pub fn figures(r: &Results) -> Result<Vec<Figure>, String> {
         axis: TimeAxis::of(r),
         marks: marks.clone(),
         line: None,
-        legend: SeriesLabelPosition::UpperLeft,
+        legend: legend_side(held),
     };
     let staffing = Stacked {
         title: format!("{name}: link workers and VCSE places"),
@@ -194,6 +194,17 @@ pub fn figures(r: &Results) -> Result<Vec<Figure>, String> {
     ])
 }
 
+/// The upper corner above the lower data: left if the first third of the run is lower than the last.
+fn legend_side(s: &Series) -> SeriesLabelPosition {
+    let third = s.p95.len() / 3;
+    let (head, tail) = (&s.p95[..third], &s.p95[s.p95.len() - third..]);
+    if head.iter().copied().fold(0.0, f64::max) <= tail.iter().copied().fold(0.0, f64::max) {
+        SeriesLabelPosition::UpperLeft
+    } else {
+        SeriesLabelPosition::UpperRight
+    }
+}
+
 fn mean(v: &[f64]) -> f64 {
     if v.is_empty() {
         0.0
@@ -247,41 +258,31 @@ fn histogram(
     }
 }
 
-/// Scheduled disruptions (shaded) and funding changes (marked) from the scenario.
+/// Scheduled disruptions from the scenario: temporary VCSE disruptions and
+/// remote or hybrid delivery are shaded; permanent losses, funding changes and
+/// fixed-term contract ends are marked with a line. Demand changes are not
+/// drawn: they are not disruptions of the service.
 fn marks(r: &Results) -> Vec<Mark> {
     let s = &r.meta.scenario;
-    let end = r.meta.warm_up_days + r.meta.horizon_days;
     let day = |text: &str| units::parse_date(text).map(|d| units::days_between(r.meta.start, d));
     let mut marks = Vec::new();
-    for d in &s.vcse.disruptions {
+    for d in s.vcse.disruptions.iter().filter(|d| d.capacity_factor < 1.0) {
         if let Some(from) = day(&d.from) {
-            let to = d.to.as_deref().and_then(day).unwrap_or(end);
             let label = if d.label.is_empty() {
                 format!("VCSE at {:.0}%", 100.0 * d.capacity_factor)
             } else {
                 d.label.clone()
             };
+            let to = d.to.as_deref().and_then(day).unwrap_or(from);
             marks.push(Mark { from, to, label });
         }
     }
-    for p in &s.delivery_periods {
-        if let (Some(from), true) = (day(&p.from), p.mode != "in_person") {
-            let to = p.to.as_deref().and_then(day).unwrap_or(end);
+    for p in s.delivery_periods.iter().filter(|p| p.mode != "in_person") {
+        if let (Some(from), Some(to)) = (day(&p.from), p.to.as_deref().and_then(day)) {
             let label = if p.label.is_empty() {
                 format!("{} delivery", p.mode)
             } else {
                 p.label.clone()
-            };
-            marks.push(Mark { from, to, label });
-        }
-    }
-    for c in &s.referrals.changes {
-        if let Some(from) = day(&c.from) {
-            let to = c.to.as_deref().and_then(day).unwrap_or(end);
-            let label = if c.label.is_empty() {
-                format!("referrals ×{}", c.multiplier)
-            } else {
-                c.label.clone()
             };
             marks.push(Mark { from, to, label });
         }
@@ -310,6 +311,7 @@ fn marks(r: &Results) -> Vec<Mark> {
             });
         }
     }
+    marks.sort_by(|a, b| a.from.total_cmp(&b.from));
     marks
 }
 

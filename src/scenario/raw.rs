@@ -561,7 +561,7 @@ impl Default for RawClosures {
 }
 
 fn default_closure_hazard() -> f64 {
-    // Assumption: groups close without notice or when full (004 L274, L943-953); no rate is given.
+    // Assumption: groups close without notice or when full (004 L943-953); no rate is given.
     0.1
 }
 
