@@ -48,6 +48,18 @@ enum Command {
         /// No progress bar and no summary on the terminal.
         #[arg(long, short = 'q')]
         quiet: bool,
+        /// Run only replicates r with r mod N == K and write mergeable partial results (see `spcap merge`).
+        #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+        shard: Option<(u64, u64)>,
+    },
+    /// Merge the shard folders of one run (spcap run --shard K/N) into the folder a single run would write.
+    Merge {
+        /// Every shard folder of the run, in any order.
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Output folder for the merged results.
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Redraw the plots and report.html of an existing output folder from its CSVs, without simulating.
     Plot {
@@ -84,11 +96,17 @@ fn main() -> ExitCode {
             threads,
             trace,
             quiet,
+            shard,
         } => {
             let mut settings = Settings::new(replicates, seed);
             settings.threads = threads;
+            if let Some((k, n)) = shard {
+                settings.shard = k;
+                settings.shards = n;
+            }
             run(&file, &settings, out, trace.as_deref(), quiet)
         }
+        Command::Merge { shards, out } => merge(&shards, &out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -109,6 +127,41 @@ fn main() -> ExitCode {
 
 fn load(file: &Path) -> Result<LoadedScenario, Failure> {
     scenario::load(file).map_err(Failure::Scenario)
+}
+
+/// Parses `K/N` with 0 <= K < N.
+fn parse_shard(text: &str) -> Result<(u64, u64), String> {
+    let (k, n) = text.split_once('/').ok_or("expected K/N, such as 0/4")?;
+    let (k, n): (u64, u64) = (
+        k.trim().parse().map_err(|_| "K is not a whole number")?,
+        n.trim().parse().map_err(|_| "N is not a whole number")?,
+    );
+    if n == 0 || k >= n {
+        return Err(format!("{text}: need 0 <= K < N"));
+    }
+    Ok((k, n))
+}
+
+fn merge(shards: &[PathBuf], out: &Path) -> Result<(), Failure> {
+    let (loaded, settings, outcome) =
+        spcap::output::shards::merge(shards).map_err(|e| Failure::Folder(e.to_string()))?;
+    output::write_run(
+        out,
+        &RunInfo {
+            loaded: &loaded,
+            settings: &settings,
+            outcome: &outcome,
+        },
+    )
+    .map_err(|e| Failure::Io(e.to_string()))?;
+    plot(out)?;
+    println!(
+        "Merged {} shards ({} replicates) into {}/",
+        shards.len(),
+        outcome.aggregate.replicates(),
+        out.display()
+    );
+    Ok(())
 }
 
 fn plot(dir: &Path) -> Result<Vec<PathBuf>, Failure> {
@@ -146,7 +199,7 @@ fn run(
             .unwrap_or_else(|| "run".into());
         Path::new("outputs").join(stem)
     });
-    let bar = progress_bar(settings.replicates, quiet);
+    let bar = progress_bar(settings.replicate_numbers().count() as u64, quiet);
     let started = Instant::now();
     let shown = AtomicBool::new(false);
     let tick = || {
@@ -169,6 +222,18 @@ fn run(
         },
     )
     .map_err(|e| Failure::Io(e.to_string()))?;
+    if settings.shards > 1 {
+        if !quiet {
+            println!(
+                "Shard {}/{}: {} replicates written to {}/; combine all shards with spcap merge",
+                settings.shard,
+                settings.shards,
+                outcome.aggregate.replicates(),
+                dir.display()
+            );
+        }
+        return Ok(());
+    }
     plot(&dir)?;
     if let Some(path) = trace {
         write_trace(path, &loaded, settings.seed)?;

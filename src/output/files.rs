@@ -17,6 +17,8 @@ pub struct RunInfo<'a> {
 }
 
 /// Writes every file of a run's output folder (creating it), `run.json` last.
+/// A shard (`--shard K/N` with N > 1) writes its mergeable partial results
+/// instead of summaries: see [`super::shards`].
 pub fn write_run(dir: &Path, info: &RunInfo) -> Result<(), OutputError> {
     std::fs::create_dir_all(dir).map_err(|e| OutputError::new(dir, e))?;
     let agg = &info.outcome.aggregate;
@@ -28,6 +30,22 @@ pub fn write_run(dir: &Path, info: &RunInfo) -> Result<(), OutputError> {
         }
         Ok(())
     })?;
+    write_histogram(&dir.join("waiting_time_hist.csv"), &agg.waiting.histogram)?;
+    write_histogram(&dir.join("holding_time_hist.csv"), &agg.holding.histogram)?;
+    if info.settings.shards > 1 {
+        super::shards::write_partials(dir, agg)?;
+    } else {
+        write_summaries(dir, info)?;
+    }
+    write_atomically(&dir.join("run.json"), |w| {
+        let json = run_json(info);
+        serde_json::to_writer_pretty(&mut *w, &json)?;
+        writeln!(w)
+    })
+}
+
+fn write_summaries(dir: &Path, info: &RunInfo) -> Result<(), OutputError> {
+    let agg = &info.outcome.aggregate;
     write_atomically(&dir.join("summary.csv"), |w| {
         writeln!(w, "metric,mean,ci_low,ci_high,sd,p5,p25,p50,p75,p95")?;
         for (name, s) in agg.summaries() {
@@ -46,19 +64,12 @@ pub fn write_run(dir: &Path, info: &RunInfo) -> Result<(), OutputError> {
         }
         Ok(())
     })?;
-    write_histogram(&dir.join("waiting_time_hist.csv"), &agg.waiting.histogram)?;
-    write_histogram(&dir.join("holding_time_hist.csv"), &agg.holding.histogram)?;
     write_atomically(&dir.join("pooled_times.csv"), |w| {
         writeln!(w, "measure,people,mean,share_above_zero,p50,p75,p90,p95")?;
         for (name, pooled) in [("waiting_time", &agg.waiting), ("holding_time", &agg.holding)] {
             write_pooled(w, name, pooled)?;
         }
         Ok(())
-    })?;
-    write_atomically(&dir.join("run.json"), |w| {
-        let json = run_json(info);
-        serde_json::to_writer_pretty(&mut *w, &json)?;
-        writeln!(w)
     })
 }
 
@@ -105,7 +116,8 @@ fn run_json(info: &RunInfo) -> serde_json::Value {
         "seed": s.seed,
         "replicates": s.replicates,
         "replicates_in_this_folder": o.aggregate.replicates(),
-        "shard": format!("{}/{}", s.shard, s.shards),
+        "shard": s.shard,
+        "shards": s.shards,
         "threads": o.threads,
         "wall_seconds": o.wall_seconds,
         "events": o.events,

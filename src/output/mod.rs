@@ -6,6 +6,7 @@
 //! folder. `docs/outputs.md` defines every column.
 
 mod files;
+pub mod shards;
 pub mod trace;
 
 pub use files::{write_run, RunInfo};

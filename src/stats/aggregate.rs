@@ -44,7 +44,8 @@ impl LevelCounts {
         }
     }
 
-    fn add_many(&mut self, week: usize, value: usize, n: u32) {
+    /// Adds `n` replicates whose level in `week` was `value` (merging shards).
+    pub fn add_many(&mut self, week: usize, value: usize, n: u32) {
         self.add(week, value as u32);
         self.counts[week][value] += n - 1;
     }
@@ -106,7 +107,7 @@ impl Histogram {
 pub struct Pooled {
     pub histogram: Histogram,
     /// (replicate, sum, count, count above zero), summed in replicate order for a reproducible mean.
-    parts: Vec<(u64, f64, u64, u64)>,
+    pub parts: Vec<(u64, f64, u64, u64)>,
 }
 
 impl Pooled {
@@ -172,6 +173,11 @@ impl Aggregate {
         self.waiting.add(replicate, &record.waiting_times);
         self.holding.add(replicate, &record.holding_times);
         let row = replicate_row(record, annual_cost_per_fte);
+        self.rows.push((replicate, row));
+    }
+
+    /// Adds a replicate's row read back from a shard's `replicates.csv`.
+    pub fn push_row(&mut self, replicate: u64, row: Row) {
         self.rows.push((replicate, row));
     }
 
