@@ -2,8 +2,8 @@
 //!
 //! Every file is written under a temporary name in the same folder and
 //! renamed when complete, so an interrupted run never leaves a file that
-//! looks whole. `run.json` is written last: its presence marks a complete
-//! folder. `docs/outputs.md` defines every column.
+//! looks whole. `run.json` is removed first and written last: its presence
+//! marks a complete folder, even when a run overwrites an earlier one. `docs/outputs.md` defines every column.
 
 mod files;
 pub mod shards;
