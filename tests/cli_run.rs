@@ -2,14 +2,9 @@
 //! byte-identical results for a seed whatever the thread count.
 
 use std::path::Path;
-use std::process::Command;
+mod common;
 
-fn spcap(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_spcap"))
-        .args(args)
-        .output()
-        .expect("spcap runs")
-}
+use common::spcap;
 
 fn run_into(dir: &Path, threads: &str, seed: &str) {
     let out = spcap(&[

@@ -3,7 +3,9 @@
 //! `spcap plot` on a damaged folder says which file and line and touches nothing.
 
 use std::path::Path;
-use std::process::Command;
+mod common;
+
+use common::spcap;
 
 const FIGURES: [&str; 6] = [
     "backlog",
@@ -13,13 +15,6 @@ const FIGURES: [&str; 6] = [
     "staffing",
     "outcomes",
 ];
-
-fn spcap(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_spcap"))
-        .args(args)
-        .output()
-        .expect("spcap runs")
-}
 
 fn run_into(dir: &Path) {
     let out = spcap(&[

@@ -3,14 +3,9 @@
 //! missing or repeated shard, are refused with a message naming them.
 
 use std::path::Path;
-use std::process::Command;
+mod common;
 
-fn spcap(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_spcap"))
-        .args(args)
-        .output()
-        .expect("spcap runs")
-}
+use common::spcap;
 
 fn run(out: &Path, seed: &str, shard: Option<&str>) {
     let mut args = vec![

@@ -3,6 +3,7 @@
 use super::data::{Results, Series};
 use super::style::{self, ACCENT, HEIGHT, INK, LABEL, MAIN, NOTE, SHADE, TICK, TITLE, WIDTH};
 use crate::scenario::units;
+use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -47,6 +48,16 @@ pub fn render(chart: &impl Chart) -> Result<(String, Vec<u8>), String> {
     )
     .map_err(err)?;
     Ok((svg, png))
+}
+
+/// The axis text and grid every chart shares.
+fn house_style<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
+    mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
+) -> &'m mut MeshStyle<'a, 'b, X, Y, DB> {
+    mesh.label_style(font(TICK))
+        .axis_desc_style(font(LABEL))
+        .light_line_style(WHITE)
+        .bold_line_style(RGBColor(225, 225, 225))
 }
 
 /// Whole numbers as such ("40"), others with one decimal ("3.5").
@@ -148,16 +159,11 @@ impl Fan<'_> {
         let mut chart = builder
             .build_cartesian_2d(self.axis.from..self.axis.to, 0f64..top)
             .map_err(err)?;
-        chart
-            .configure_mesh()
+        house_style(&mut chart.configure_mesh())
             .x_labels(self.axis.label_count())
             .x_label_formatter(&|d| self.axis.label(*d))
             .y_label_formatter(&tick)
             .y_desc(self.y_desc.as_str())
-            .label_style(font(TICK))
-            .axis_desc_style(font(LABEL))
-            .light_line_style(WHITE)
-            .bold_line_style(RGBColor(225, 225, 225))
             .draw()
             .map_err(err)?;
         // Labels are stacked down from the top, one line per mark, so that overlapping periods stay readable.
@@ -281,16 +287,11 @@ impl Chart for Histogram {
             .y_label_area_size(100)
             .build_cartesian_2d(0f64..right, 0f64..top)
             .map_err(err)?;
-        chart
-            .configure_mesh()
+        house_style(&mut chart.configure_mesh())
             .x_desc(self.x_desc.as_str())
             .x_label_formatter(&tick)
             .y_desc("share of people (%)")
             .y_label_formatter(&|v| format!("{:.0}", v * 100.0))
-            .label_style(font(TICK))
-            .axis_desc_style(font(LABEL))
-            .light_line_style(WHITE)
-            .bold_line_style(RGBColor(225, 225, 225))
             .draw()
             .map_err(err)?;
         chart
@@ -357,8 +358,7 @@ impl Chart for Bars {
             .build_cartesian_2d(-0.5f64..n as f64 - 0.5, 0f64..top)
             .map_err(err)?;
         let labels: Vec<String> = self.bars.iter().map(|b| b.0.clone()).collect();
-        chart
-            .configure_mesh()
+        house_style(&mut chart.configure_mesh())
             .x_labels(2 * n + 1)
             .x_label_formatter(&|x| {
                 // Ticks fall on halves; only whole positions carry a bar.
@@ -370,10 +370,6 @@ impl Chart for Bars {
             })
             .y_label_formatter(&tick)
             .y_desc(self.y_desc.as_str())
-            .label_style(font(TICK))
-            .axis_desc_style(font(LABEL))
-            .light_line_style(WHITE)
-            .bold_line_style(RGBColor(225, 225, 225))
             .disable_x_mesh()
             .draw()
             .map_err(err)?;

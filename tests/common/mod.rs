@@ -5,6 +5,7 @@ use spcap::experiment::{self, Settings};
 use spcap::scenario::{self, LoadedScenario};
 use spcap::stats::quantile::t_quantile;
 use spcap::stats::{column, Aggregate, Row};
+use std::process::{Command, Output};
 
 /// A scenario from text; `extends` paths are relative to the crate root.
 pub fn scenario(text: &str) -> LoadedScenario {
@@ -48,4 +49,12 @@ pub fn paired_difference(a: &[f64], b: &[f64]) -> (f64, f64) {
     let m = mean(&d);
     let sd = (d.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (d.len() - 1) as f64).sqrt();
     (m, sd / (d.len() as f64).sqrt())
+}
+
+/// Runs the spcap binary with `args` from the crate root.
+pub fn spcap(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_spcap"))
+        .args(args)
+        .output()
+        .expect("spcap runs")
 }
