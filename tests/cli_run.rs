@@ -39,13 +39,7 @@ fn run_writes_every_output_and_is_reproducible() {
     run_into(&two, "2", "42");
     run_into(&other, "2", "43");
 
-    for name in [
-        "replicates.csv",
-        "summary.csv",
-        "timeseries.csv",
-        "waiting_time_hist.csv",
-        "holding_time_hist.csv",
-    ] {
+    for name in common::RESULT_FILES {
         assert_eq!(
             read(&one, name),
             read(&two, name),

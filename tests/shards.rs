@@ -42,14 +42,7 @@ fn merged_shards_equal_a_single_run_byte_for_byte() {
     args.extend(["--out", merged.to_str().unwrap()]);
     let o = spcap(&args);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    for name in [
-        "replicates.csv",
-        "summary.csv",
-        "timeseries.csv",
-        "waiting_time_hist.csv",
-        "holding_time_hist.csv",
-        "pooled_times.csv",
-    ] {
+    for name in common::RESULT_FILES {
         let a = std::fs::read(p("full").join(name)).unwrap();
         let b = std::fs::read(merged.join(name)).unwrap();
         assert!(a == b, "{name} differs between the single run and the merged shards");

@@ -132,11 +132,6 @@ impl<'a> Plan<'a> {
         }
         plan
     }
-
-    /// The calendar date of a day, for traces and outputs.
-    pub fn date(&self, day: f64) -> jiff::civil::Date {
-        units::date_after(self.scenario.start, day)
-    }
 }
 
 /// Breaks the run into pieces on which the referral rate is constant: calendar

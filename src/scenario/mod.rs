@@ -67,20 +67,6 @@ pub enum Distribution {
     Empirical(Vec<f64>),
 }
 
-impl Distribution {
-    /// The distribution's mean.
-    pub fn mean(&self) -> f64 {
-        match self {
-            Distribution::Fixed(x) => *x,
-            Distribution::Exponential { mean } | Distribution::LogNormal { mean, .. } => *mean,
-            Distribution::Uniform { min, max } => (min + max) / 2.0,
-            Distribution::Triangular { min, mode, max } => (min + mode + max) / 3.0,
-            Distribution::Gamma { shape, scale } => shape * scale,
-            Distribution::Empirical(values) => values.iter().sum::<f64>() / values.len() as f64,
-        }
-    }
-}
-
 /// How people on the waiting list are ordered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum QueueOrder {

@@ -9,7 +9,7 @@
 
 use super::quantile::{percentile_counts, Summary};
 use super::row::{replicate_row, Row, COLUMNS};
-use crate::model::{ReplicateRecord, WEEKLY_METRICS};
+use crate::model::ReplicateRecord;
 
 /// Width of a histogram bin in days.
 pub const BIN_DAYS: f64 = 1.0;
@@ -254,9 +254,4 @@ impl Aggregate {
         }
         out
     }
-}
-
-/// The name of weekly metric `m`.
-pub fn metric_name(m: usize) -> &'static str {
-    WEEKLY_METRICS[m]
 }

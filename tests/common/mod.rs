@@ -58,3 +58,13 @@ pub fn spcap(args: &[&str]) -> Output {
         .output()
         .expect("spcap runs")
 }
+
+/// The result files that must not depend on threads or on how a run was split.
+pub const RESULT_FILES: [&str; 6] = [
+    "replicates.csv",
+    "summary.csv",
+    "timeseries.csv",
+    "waiting_time_hist.csv",
+    "holding_time_hist.csv",
+    "pooled_times.csv",
+];
