@@ -249,7 +249,15 @@ fn progress_bar(replicates: u64, quiet: bool) -> ProgressBar {
     if quiet {
         return bar;
     }
-    let style = ProgressStyle::with_template("{bar:40} {pos}/{len} replicates, {per_sec}, {eta} left")
+    let style = ProgressStyle::with_template("{bar:40} {pos}/{len} replicates, {rate} replicates/s, {eta} left")
+        .map(|style| {
+            style.with_key(
+                "rate",
+                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.0}", state.per_sec());
+                },
+            )
+        })
         .unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);
     bar
