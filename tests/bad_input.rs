@@ -494,15 +494,18 @@ fn dates_elsewhere_are_checked_with_their_paths() {
 
 // ---------------------------------------------------------------- 7. no VCSE services
 
+/// The two ways of writing an empty VCSE list, each around `head`:
+/// `vcse = {...}` must come before any table header, `[vcse]` after.
+fn empty_vcse_scenarios(head: &str) -> [String; 2] {
+    [
+        format!("vcse = {{ services = [] }}\n{head}{POSTS}"),
+        format!("{head}{POSTS}\n[vcse]\nservices = []\n"),
+    ]
+}
+
 #[test]
 fn an_empty_vcse_list_names_vcse_services() {
-    for vcse in ["vcse = { services = [] }\n", "\n[vcse]\nservices = []\n"] {
-        // `vcse = {...}` must come before any table header.
-        let text = if vcse.starts_with("vcse") {
-            format!("{vcse}{HEAD}{POSTS}")
-        } else {
-            format!("{HEAD}{POSTS}{vcse}")
-        };
+    for text in empty_vcse_scenarios(HEAD) {
         expect_invalid(&text, "vcse.services", "at least one VCSE service");
     }
 }
@@ -515,12 +518,7 @@ fn an_empty_vcse_list_names_vcse_services_when_no_group_needs_a_category() {
         "categories = { befriending = 1.0 }",
         "categories = {}\nonward_need = 0",
     );
-    for vcse in ["vcse = { services = [] }\n", "\n[vcse]\nservices = []\n"] {
-        let text = if vcse.starts_with("vcse") {
-            format!("{vcse}{head}{POSTS}")
-        } else {
-            format!("{head}{POSTS}{vcse}")
-        };
+    for text in empty_vcse_scenarios(&head) {
         expect_invalid(&text, "vcse.services", "at least one VCSE service");
     }
 }

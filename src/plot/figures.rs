@@ -35,24 +35,26 @@ pub fn figures(r: &Results) -> Result<Vec<Figure>, String> {
     let waiting = series("waiting_list");
     let held = series("held");
 
-    let backlog = Fan {
-        title: format!("{name}: people waiting for a link worker"),
-        y_desc: "people waiting".into(),
-        series: waiting,
+    // A level over calendar time with the scenario's disruptions marked, legend on the quieter side.
+    let level_fan = |title: String, y_desc: &str, series| Fan {
+        title,
+        y_desc: y_desc.into(),
+        series,
         axis: TimeAxis::of(r),
         marks: marks.clone(),
         line: None,
-        legend: legend_side(waiting),
+        legend: legend_side(series),
     };
-    let held_fan = Fan {
-        title: format!("{name}: people held awaiting a VCSE place"),
-        y_desc: "people held on caseloads".into(),
-        series: held,
-        axis: TimeAxis::of(r),
-        marks: marks.clone(),
-        line: None,
-        legend: legend_side(held),
-    };
+    let backlog = level_fan(
+        format!("{name}: people waiting for a link worker"),
+        "people waiting",
+        waiting,
+    );
+    let held_fan = level_fan(
+        format!("{name}: people held awaiting a VCSE place"),
+        "people held on caseloads",
+        held,
+    );
     let staffing = Stacked {
         title: format!("{name}: link workers and VCSE places"),
         top: Fan {
