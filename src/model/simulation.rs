@@ -131,6 +131,11 @@ struct ServiceState {
 pub struct Simulation {
     persons: Vec<Person>,
     queue: EventQueue,
+    /// Timeouts, apart from the other events: a waiting person's patience
+    /// running out and a held person's hold ending. Most never happen (the
+    /// person is allocated or finds a place first), and their stale entries
+    /// are swept out in bulk here rather than crowding the main heap.
+    timeouts: EventQueue,
     waiting: Vec<VecDeque<(u32, u32)>>,
     holding: Vec<VecDeque<(u32, u32)>>,
     workers: Vec<Worker>,
@@ -194,6 +199,7 @@ impl<'a, T: Trace> Run<'a, T> {
     fn new(sim: &'a mut Simulation, plan: &'a Plan<'a>, rng: Streams, trace: &'a mut T) -> Self {
         sim.persons.clear();
         sim.queue.clear();
+        sim.timeouts.clear();
         sim.waiting.resize_with(plan.priority_levels, VecDeque::new);
         sim.waiting.iter_mut().for_each(VecDeque::clear);
         sim.holding.resize_with(plan.scenario.categories.len(), VecDeque::new);
@@ -344,19 +350,38 @@ impl<'a, T: Trace> Run<'a, T> {
         }
         self.fill_places();
         for idx in 0..self.sim.persons.len() as u32 {
-            self.schedule_renege(idx);
+            let mut triage = person_stream(self.rng.support_key, self.sim.persons[idx as usize].stream, PART_TRIAGE);
+            let _skipped: f64 = triage.random();
+            self.schedule_renege(idx, &mut triage);
         }
     }
 
-    /// A person still waiting gives up after a patience time drawn from their own stream.
-    fn schedule_renege(&mut self, idx: u32) {
-        let p = self.sim.persons[idx as usize];
+    /// A person still waiting gives up after a patience time, drawn from
+    /// their triage stream just after the triage draw.
+    fn schedule_renege(&mut self, idx: u32, triage: &mut PersonRng) {
+        let p = &self.sim.persons[idx as usize];
         if let (State::Waiting, Some(patience)) = (p.state, &self.plan.patience) {
-            let mut a = person_stream(self.rng.support_key, p.stream, PART_TRIAGE);
-            let _triage: f64 = a.random();
-            let t = self.now + patience.sample(&mut a);
-            self.sim.queue.push(t, EventKind::Renege, idx, p.epoch);
+            let (epoch, t) = (p.epoch, self.now + patience.sample(triage));
+            self.push_timeout(t, EventKind::Renege, idx, epoch);
         }
+    }
+
+    /// Schedules a renege or a hold's end. Live timeouts number at most the
+    /// people waiting or held; once stale ones outnumber them, sweep them out.
+    fn push_timeout(&mut self, t: f64, kind: EventKind, idx: u32, epoch: u32) {
+        if self.sim.timeouts.len() > 2 * (self.levels.waiting + self.levels.held) as usize + 64 {
+            let persons = &self.sim.persons;
+            self.sim.timeouts.retain(|e| {
+                let p = &persons[e.id as usize];
+                let state = if e.kind == EventKind::Renege {
+                    State::Waiting
+                } else {
+                    State::Held
+                };
+                p.state == state && EventQueue::current(e.epoch, p.epoch)
+            });
+        }
+        self.sim.timeouts.push(t, kind, idx, epoch);
     }
 
     // ----- the loop -----------------------------------------------------
@@ -364,7 +389,8 @@ impl<'a, T: Trace> Run<'a, T> {
     fn event_loop(&mut self) {
         loop {
             let dated = self.plan.dated.get(self.next_dated).map_or(f64::INFINITY, |d| d.0);
-            let due = self.sim.queue.next_time();
+            let (queued, timeout) = (self.sim.queue.next_key(), self.sim.timeouts.next_key());
+            let due = EventQueue::time_of(queued.min(timeout));
             let t = dated.min(self.next_referral).min(due);
             if t > self.end {
                 break;
@@ -379,7 +405,12 @@ impl<'a, T: Trace> Run<'a, T> {
                 self.fresh_referral();
                 self.next_referral = self.draw_next_referral(t);
             } else {
-                let Some(e) = self.sim.queue.pop() else { break };
+                let from = if timeout < queued {
+                    &mut self.sim.timeouts
+                } else {
+                    &mut self.sim.queue
+                };
+                let Some(e) = from.pop() else { break };
                 if !self.due_event(e.kind, e.id, e.epoch) {
                     continue;
                 }
@@ -646,7 +677,7 @@ impl<'a, T: Trace> Run<'a, T> {
         }
         self.join_waiting_list(idx, false);
         self.fill_places();
-        self.schedule_renege(idx);
+        self.schedule_renege(idx, &mut a);
     }
 
     fn join_waiting_list(&mut self, idx: u32, at_head: bool) {
@@ -905,7 +936,7 @@ impl<'a, T: Trace> Run<'a, T> {
         let epoch = p.epoch;
         if let Some((t, unmet)) = end {
             p.hold_ends_unmet = unmet;
-            self.sim.queue.push(t, EventKind::HoldEnds, idx, epoch);
+            self.push_timeout(t, EventKind::HoldEnds, idx, epoch);
         }
         self.note("held", Some(idx), Some(self.sim.persons[idx as usize].worker), None);
     }
