@@ -1,5 +1,5 @@
 //! Benchmark: the shipped baseline scenario with every mechanism it switches
-//! on (turnover, VCSE closures, holding, re-referral), on all cores.
+//! on (turnover, VCSE closures, holding, re-referral), on all cores and on one.
 //!
 //! Criterion reports replicates per second (the throughput of each sample);
 //! the events per replicate of the same runs are printed first, so that
@@ -25,6 +25,12 @@ fn baseline(c: &mut Criterion) {
     group.throughput(Throughput::Elements(replicates));
     group.bench_function("500 replicates, all cores", |b| {
         b.iter(|| experiment::run(&loaded.scenario, &Settings::new(replicates, 1), &|| {}).expect("runs"))
+    });
+    // One thread, for the rate per core and to show how the threads scale.
+    let mut single = Settings::new(replicates, 1);
+    single.threads = 1;
+    group.bench_function("500 replicates, one thread", |b| {
+        b.iter(|| experiment::run(&loaded.scenario, &single, &|| {}).expect("runs"))
     });
     group.finish();
 }
