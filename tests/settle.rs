@@ -102,6 +102,21 @@ fn replications_refuses_unknown_metrics_and_bad_precision() {
         stderr.contains("\"wait_mean\"") && stderr.contains("waiting_mean"),
         "{stderr}"
     );
+    // Nobody is declined without a waiting-list cap: no relative precision exists.
+    let out = spcap(&[
+        "replications",
+        &file,
+        "--metric",
+        "declined",
+        "--out",
+        tmp.path().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("declined was 0 in every one of 10 replicates"),
+        "{}",
+        text(&out.stderr)
+    );
     let out = spcap(&["replications", &file, "--precision", "5"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("precision"), "{}", text(&out.stderr));

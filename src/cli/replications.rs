@@ -62,6 +62,14 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         replications::ReplicationsError::Experiment(e) => Failure::experiment(e),
         other => Failure::Usage(other.to_string()),
     })?;
+    if found.all_zero.len() == found.metrics.len() {
+        return Err(Failure::Usage(format!(
+            "{} was 0 in every one of {} replicates: a precision relative to the mean means nothing for a \
+             metric that is always 0; choose a --metric that varies in this scenario",
+            found.all_zero.join(" and "),
+            found.examined
+        )));
+    }
     let written = settle::write_replications(&dir, &found).map_err(|e| Failure::Io(e.to_string()))?;
     let _ = report(
         &mut std::io::stdout().lock(),
