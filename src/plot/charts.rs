@@ -452,6 +452,8 @@ impl Chart for Lines {
         let mut chart = ChartBuilder::on(root)
             .caption(&self.title, font(TITLE))
             .margin(18)
+            // Room for the last x label ("10000") to be centred on the right edge.
+            .margin_right(40)
             .x_label_area_size(60)
             .y_label_area_size(100)
             .build_cartesian_2d(x_min..x_max, 0f64..top)
@@ -472,9 +474,10 @@ impl Chart for Lines {
                 .map_err(err)?;
             chart
                 .plotting_area()
+                // Text hangs from its anchor: lift it by about its own height to sit above the line.
                 .draw(&Text::new(
                     label.clone(),
-                    (x_min + (x_max - x_min) * 0.01, *y + top * 0.01),
+                    (x_min + (x_max - x_min) * 0.01, *y + top * 0.055),
                     font(NOTE),
                 ))
                 .map_err(err)?;

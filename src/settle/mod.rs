@@ -74,7 +74,13 @@ pub fn write_replications(dir: &Path, found: &Found) -> Result<Vec<PathBuf>, Wri
     written.push(csv);
     let percent = 100.0 * found.precision;
     let chart = Lines {
-        title: "Precision of the mean against the number of replicates".into(),
+        title: match found.recommended {
+            Some(n) => format!("Precision of the mean: {n} replicates reach the target"),
+            None => format!(
+                "Precision of the mean: target not reached in {} replicates",
+                found.examined
+            ),
+        },
         x_desc: "replicates".into(),
         y_desc: "95% interval half-width (% of mean)".into(),
         lines: found
