@@ -3,6 +3,7 @@
 
 use super::progress::Progress;
 use crate::{default_out, load, Failure};
+use spcap::scenario::units;
 use spcap::settle::{self, warmup};
 use std::io::Write;
 use std::path::PathBuf;
@@ -46,18 +47,33 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         super::interrupt::flag(),
     );
     progress.finish();
-    let analysis = warmup::analyse(weekly.map_err(Failure::experiment)?);
+    // A warm-up is about the conditions before the first dated change: judge only the weeks before it.
+    let change = warmup::first_dated_change(scenario);
+    let until = change.map(|day| (day / 7.0).floor() as usize);
+    let analysis = warmup::analyse(weekly.map_err(Failure::experiment)?, until);
+    let needed = warmup::MIN_BATCHES * warmup::BATCH;
     if let warmup::Verdict::TooShort { weeks } = analysis.verdict {
+        let why = match change {
+            Some(day) if analysis.judged_weeks < analysis.weekly.waiting_list.len() => format!(
+                "the first dated change (on {}) comes {weeks} weeks after calendar.start",
+                units::date_after(scenario.start, day)
+            ),
+            _ => format!("calendar.warm_up plus calendar.horizon give {weeks} weeks"),
+        };
         return Err(Failure::Usage(format!(
-            "{}: calendar.warm_up plus calendar.horizon give {weeks} weeks; MSER-5 needs at least {} weeks \
-             ({} batches of {}) to judge a warm-up: lengthen calendar.horizon for this analysis",
+            "{}: {why}; MSER-5 needs at least {needed} weeks of unchanged conditions ({} batches of {}) \
+             to judge a warm-up",
             args.file.display(),
-            warmup::MIN_BATCHES * warmup::BATCH,
             warmup::MIN_BATCHES,
             warmup::BATCH
         )));
     }
-    let written = settle::write_warmup(&dir, &analysis, scenario.start).map_err(|e| Failure::Io(e.to_string()))?;
+    let change_mark = change.map(|day| {
+        let date = units::date_after(scenario.start, day);
+        (day / 7.0, format!("first dated change, {date}"))
+    });
+    let written =
+        settle::write_warmup(&dir, &analysis, scenario.start, change_mark).map_err(|e| Failure::Io(e.to_string()))?;
     let _ = report(&mut std::io::stdout().lock(), args, scenario, &analysis, &written);
     Ok(())
 }
@@ -76,15 +92,25 @@ fn report(
         "{}: weekly waiting list and caseload from {}, no warm-up, mean of {} replicates over {weeks} weeks",
         scenario.name, scenario.start, args.replicates
     )?;
+    if analysis.judged_weeks < weeks {
+        writeln!(
+            out,
+            "Judged on the first {} weeks, before the scenario's first dated change: a warm-up is about the \
+             conditions before it.",
+            analysis.judged_weeks
+        )?;
+    }
     for (name, mser) in [
         ("waiting list", &analysis.waiting_list),
         ("caseload", &analysis.caseload),
     ] {
         if let Some(m) = mser {
-            let half = if m.in_first_half() {
-                ""
-            } else {
+            let half = if !m.in_first_half() {
                 " (in the second half of the run: this series did not settle by MSER-5's test and is not used)"
+            } else if m.at_limit() {
+                " (the last cut considered: still moving at the end of the weeks judged)"
+            } else {
+                ""
             };
             writeln!(out, "  {name:<13} MSER-5 cut at week {}{half}", m.cut_weeks())?;
         }
@@ -100,22 +126,13 @@ fn report(
                 "shorter: lengthen it"
             };
             writeln!(out, "The scenario's warm-up now is {current:.0} weeks, {comparison}.")?;
-            if !scenario.link_workers.funding_changes.is_empty()
-                || !scenario.referrals.changes.is_empty()
-                || !scenario.vcse.disruptions.is_empty()
-            {
-                writeln!(
-                    out,
-                    "Note: the scenario has dated changes; a warm-up applies to the conditions before the first of them."
-                )?;
-            }
         }
         warmup::Verdict::Overloaded => writeln!(out, "{OVERLOADED}.")?,
         warmup::Verdict::Unclear => writeln!(
             out,
-            "No warm-up found: neither series settled by MSER-5's test, though the waiting list is not growing \
-             year on year. They swing (with the seasons or dated changes) as much as they move; judge from the \
-             chart, or average more replicates (--replicates)."
+            "No warm-up found, though the waiting list is not growing year on year: a series was still moving \
+             at the end of the weeks judged, or neither settled by MSER-5's test (they swing with the seasons \
+             as much as they move). Judge from the chart, or average more replicates (--replicates)."
         )?,
         warmup::Verdict::TooShort { .. } => {}
     }

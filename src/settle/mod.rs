@@ -111,8 +111,14 @@ pub fn write_replications(dir: &Path, found: &Found) -> Result<Vec<PathBuf>, Wri
 }
 
 /// Writes `warmup.csv` (the averaged weekly series from the start date) and
-/// the chart of both series with the cut marked.
-pub fn write_warmup(dir: &Path, analysis: &Analysis, start: jiff::civil::Date) -> Result<Vec<PathBuf>, WriteError> {
+/// the chart of both series with the cut marked, and `change` (week, label),
+/// the first dated change, after which the series were not judged.
+pub fn write_warmup(
+    dir: &Path,
+    analysis: &Analysis,
+    start: jiff::civil::Date,
+    change: Option<(f64, String)>,
+) -> Result<Vec<PathBuf>, WriteError> {
     create(dir)?;
     let mut written = Vec::new();
     let weekly = &analysis.weekly;
@@ -131,7 +137,7 @@ pub fn write_warmup(dir: &Path, analysis: &Analysis, start: jiff::civil::Date) -
         colour,
         points: series.iter().enumerate().map(|(t, v)| (t as f64, *v)).collect(),
     };
-    let (title, marks) = match analysis.verdict {
+    let (title, mut marks) = match analysis.verdict {
         Verdict::Settles { weeks } => (
             format!("Warm-up: cut the first {weeks} weeks (MSER-5)"),
             vec![(weeks as f64, format!("warm-up {weeks} weeks"))],
@@ -140,6 +146,7 @@ pub fn write_warmup(dir: &Path, analysis: &Analysis, start: jiff::civil::Date) -
         Verdict::Unclear => ("Warm-up: MSER-5 found no settled stretch".into(), Vec::new()),
         Verdict::TooShort { .. } => ("Too short a run to judge a warm-up".into(), Vec::new()),
     };
+    marks.extend(change);
     let chart = Lines {
         title,
         x_desc: format!("weeks since the start date ({start})"),

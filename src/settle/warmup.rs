@@ -53,6 +53,13 @@ impl Mser {
     pub fn in_first_half(&self) -> bool {
         2 * self.cut_batches <= self.batches
     }
+
+    /// Whether the minimum is the last truncation considered: the series may
+    /// still be moving where the search had to stop (in a short series the
+    /// search ends before the half-way point, so this is not caught above).
+    pub fn at_limit(&self) -> bool {
+        self.cut_batches + 1 == self.statistic.len()
+    }
 }
 
 /// MSER-5 on a weekly series; `None` if it has fewer than [`MIN_BATCHES`]
@@ -151,8 +158,9 @@ pub enum Verdict {
     Settles { weeks: usize },
     /// The waiting list keeps growing: overloaded.
     Overloaded,
-    /// Neither series settled by MSER-5's test, though the waiting list is
-    /// not growing: they swing (seasonally, or with dated changes) as much as they move.
+    /// No cut can be trusted, though the waiting list is not growing: a
+    /// series was still moving where the search stopped, or neither settled
+    /// by MSER-5's test (they swing with the seasons as much as they move).
     Unclear,
     /// The run is too short for MSER-5 to say anything.
     TooShort { weeks: usize },
@@ -161,7 +169,10 @@ pub enum Verdict {
 /// The whole analysis: the series, each series' MSER-5 and the verdict.
 #[derive(Clone, Debug)]
 pub struct Analysis {
+    /// The whole series, for the chart.
     pub weekly: Weekly,
+    /// The weeks judged: all, or those before the scenario's first dated change.
+    pub judged_weeks: usize,
     pub waiting_list: Option<Mser>,
     pub caseload: Option<Mser>,
     /// Whether the waiting list was still growing at the end.
@@ -169,32 +180,60 @@ pub struct Analysis {
     pub verdict: Verdict,
 }
 
-/// Judges averaged weekly series.
-pub fn analyse(weekly: Weekly) -> Analysis {
-    let waiting_list = mser5(&weekly.waiting_list);
-    let caseload = mser5(&weekly.caseload);
-    let growing = still_growing(&weekly);
+/// Judges averaged weekly series, only their first `until` weeks if given
+/// (a warm-up is about the conditions before the first dated change, so
+/// the weeks after it are not judged).
+pub fn analyse(weekly: Weekly, until: Option<usize>) -> Analysis {
+    let judged_weeks = until.unwrap_or(usize::MAX).min(weekly.waiting_list.len());
+    let cut = |s: &[f64]| s[..judged_weeks.min(s.len())].to_vec();
+    let judged = Weekly {
+        waiting_list: cut(&weekly.waiting_list),
+        caseload: cut(&weekly.caseload),
+        waiting_list_sd: cut(&weekly.waiting_list_sd),
+        replicates: weekly.replicates,
+    };
+    let waiting_list = mser5(&judged.waiting_list);
+    let caseload = mser5(&judged.caseload);
+    let growing = still_growing(&judged);
     let verdict = if growing {
         Verdict::Overloaded
     } else if let (Some(w), Some(c)) = (&waiting_list, &caseload) {
+        let still_moving = [w, c].iter().any(|m| m.in_first_half() && m.at_limit());
         [w, c]
             .into_iter()
             .filter(|m| m.in_first_half())
             .map(Mser::cut_weeks)
             .max()
+            .filter(|_| !still_moving)
             .map_or(Verdict::Unclear, |weeks| Verdict::Settles { weeks })
     } else {
-        Verdict::TooShort {
-            weeks: weekly.waiting_list.len(),
-        }
+        Verdict::TooShort { weeks: judged_weeks }
     };
     Analysis {
         weekly,
+        judged_weeks,
         waiting_list,
         caseload,
         growing,
         verdict,
     }
+}
+
+/// The first day on which the scenario's conditions change by date (a
+/// referral-rate change, a funding change, a VCSE disruption or opening, a
+/// delivery period, a contract's end), if any falls after day 0.
+pub fn first_dated_change(s: &Scenario) -> Option<f64> {
+    let days = s
+        .referrals
+        .changes
+        .iter()
+        .map(|c| c.from)
+        .chain(s.link_workers.funding_changes.iter().map(|c| c.time))
+        .chain(s.link_workers.posts.iter().filter_map(|p| p.contract_end))
+        .chain(s.vcse.disruptions.iter().map(|d| d.from))
+        .chain(s.vcse.services.iter().filter_map(|v| v.opens))
+        .chain(s.delivery_periods.iter().map(|d| d.from));
+    days.filter(|d| *d > 0.0 && *d < s.end()).reduce(f64::min)
 }
 
 /// The scenario as run for the warm-up analysis: the same days simulated,
@@ -309,7 +348,7 @@ mod tests {
         noisy.waiting_list_sd = vec![1000.0; 260];
         noisy.replicates = 4;
         assert!(!still_growing(&noisy));
-        let a = analyse(Weekly::exact(waiting_list, caseload));
+        let a = analyse(Weekly::exact(waiting_list, caseload), None);
         assert!(matches!(a.verdict, Verdict::Overloaded));
     }
 
@@ -318,12 +357,15 @@ mod tests {
         // A settled waiting list swinging with the seasons by as much as its level.
         let season = |t: usize| (2.0 * std::f64::consts::PI * t as f64 / 52.0).sin();
         let e = noise(313);
-        let a = analyse(Weekly::exact(
-            (0..313).map(|t| 20.0 + 18.0 * season(t) + e[t]).collect(),
-            (0..313)
-                .map(|t| 200.0 * (1.0 - (-(t as f64) / 8.0).exp()) + 10.0 * season(t))
-                .collect(),
-        ));
+        let a = analyse(
+            Weekly::exact(
+                (0..313).map(|t| 20.0 + 18.0 * season(t) + e[t]).collect(),
+                (0..313)
+                    .map(|t| 200.0 * (1.0 - (-(t as f64) / 8.0).exp()) + 10.0 * season(t))
+                    .collect(),
+            ),
+            None,
+        );
         assert!(!a.growing);
         assert!(
             matches!(a.verdict, Verdict::Settles { .. } | Verdict::Unclear),
@@ -336,19 +378,59 @@ mod tests {
     fn settled_series_give_the_larger_cut() {
         let e = noise(300);
         let rise = |tau: f64, t: usize| 100.0 * (1.0 - (-(t as f64) / tau).exp()) + e[t];
-        let a = analyse(Weekly::exact(
-            (0..300).map(|t| rise(4.0, t)).collect(),
-            (0..300).map(|t| rise(15.0, t)).collect(),
-        ));
+        let a = analyse(
+            Weekly::exact(
+                (0..300).map(|t| rise(4.0, t)).collect(),
+                (0..300).map(|t| rise(15.0, t)).collect(),
+            ),
+            None,
+        );
         let (w, c) = (a.waiting_list.unwrap().cut_weeks(), a.caseload.unwrap().cut_weeks());
         assert!(c > w, "the slower series needs the longer cut ({c} vs {w})");
         assert!(matches!(a.verdict, Verdict::Settles { weeks } if weeks == c));
     }
 
     #[test]
+    fn only_the_weeks_before_a_dated_change_are_judged() {
+        // Settled after a transient, then a change at week 150 sends the list up for good.
+        let e = noise(300);
+        let rise = |t: usize| 100.0 * (1.0 - (-(t as f64) / 6.0).exp()) + e[t];
+        let waiting_list: Vec<f64> = (0..300)
+            .map(|t| rise(t) + if t >= 150 { 5.0 * (t - 150) as f64 } else { 0.0 })
+            .collect();
+        let caseload: Vec<f64> = (0..300).map(rise).collect();
+        let whole = analyse(Weekly::exact(waiting_list.clone(), caseload.clone()), None);
+        assert!(matches!(whole.verdict, Verdict::Overloaded));
+        let before = analyse(Weekly::exact(waiting_list, caseload), Some(150));
+        assert_eq!(before.judged_weeks, 150);
+        assert!(
+            matches!(before.verdict, Verdict::Settles { weeks } if (10..=40).contains(&weeks)),
+            "{:?}",
+            before.verdict
+        );
+        assert_eq!(
+            before.weekly.waiting_list.len(),
+            300,
+            "the chart keeps the whole series"
+        );
+    }
+
+    #[test]
+    fn a_series_still_rising_at_the_end_of_a_short_stretch_gives_no_cut() {
+        // 50 weeks judged, the caseload still filling at their end (as in covid_shock).
+        let e = noise(50);
+        let caseload: Vec<f64> = (0..50)
+            .map(|t| 200.0 * (1.0 - (-(t as f64) / 20.0).exp()) + e[t])
+            .collect();
+        let a = analyse(Weekly::exact(vec![0.0; 50], caseload), None);
+        assert!(a.caseload.as_ref().unwrap().at_limit());
+        assert!(matches!(a.verdict, Verdict::Unclear), "{:?}", a.verdict);
+    }
+
+    #[test]
     fn short_series_give_no_verdict() {
         assert_eq!(mser5(&[1.0; 49]), None);
-        let a = analyse(Weekly::exact(vec![3.0; 30], vec![3.0; 30]));
+        let a = analyse(Weekly::exact(vec![3.0; 30], vec![3.0; 30]), None);
         assert!(matches!(a.verdict, Verdict::TooShort { weeks: 30 }));
     }
 }
