@@ -6,6 +6,8 @@
 //! [`experiment`] (replicates in parallel, random streams, seeds) →
 //! [`stats`] (aggregates across replicates) →
 //! [`output`] (CSV files and `run.json`, written atomically).
+//! [`settle`] sits beside them: it runs experiments to choose how many
+//! replicates and how long a warm-up a scenario needs.
 
 pub mod experiment;
 pub mod model;
@@ -13,4 +15,5 @@ pub mod output;
 pub mod plot;
 pub mod report;
 pub mod scenario;
+pub mod settle;
 pub mod stats;

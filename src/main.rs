@@ -1,17 +1,17 @@
 //! The `spcap` command line: parses arguments, calls the library, and turns
 //! errors into messages and exit codes (0 success, 2 bad usage or scenario,
-//! 1 an I/O or internal failure).
+//! 1 an I/O or internal failure, 130 interrupted by Ctrl-C).
+
+mod cli;
 
 use clap::{Parser, Subcommand};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use spcap::experiment::{self, Settings};
+use cli::progress::Progress;
+use spcap::experiment::{self, ExperimentError, Settings};
 use spcap::output::{self, trace::CsvTrace, RunInfo};
 use spcap::scenario::{self, LoadedScenario};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
 
 #[derive(Parser)]
 #[command(
@@ -71,6 +71,10 @@ enum Command {
         /// The scenario file (TOML).
         file: PathBuf,
     },
+    /// Find how many replicates give a 95% interval within a precision of the mean (Hoad, Robinson and Davies 2010).
+    Replications(cli::replications::Args),
+    /// Propose a warm-up by MSER-5 on the weekly waiting list and caseload, or say the scenario never settles.
+    Warmup(cli::warmup::Args),
 }
 
 /// A failure, and the exit code it deserves.
@@ -79,6 +83,20 @@ enum Failure {
     /// An output folder's file is missing or malformed (bad input: exit code 2).
     Folder(String),
     Io(String),
+    /// Bad command-line values (exit code 2).
+    Usage(String),
+    /// Stopped by Ctrl-C: nothing was written (exit code 130).
+    Interrupted,
+}
+
+impl Failure {
+    /// An experiment's failure: interrupted, or threads that would not start.
+    fn experiment(e: ExperimentError) -> Failure {
+        match e {
+            ExperimentError::Interrupted => Failure::Interrupted,
+            other => Failure::Io(other.to_string()),
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -107,6 +125,8 @@ fn main() -> ExitCode {
             run(&file, &settings, out, trace.as_deref(), quiet)
         }
         Command::Merge { shards, out } => merge(&shards, &out),
+        Command::Replications(args) => cli::replications::run(&args),
+        Command::Warmup(args) => cli::warmup::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -114,15 +134,28 @@ fn main() -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::from(2)
         }
-        Err(Failure::Folder(message)) => {
+        Err(Failure::Folder(message) | Failure::Usage(message)) => {
             eprintln!("error: {message}");
             ExitCode::from(2)
+        }
+        Err(Failure::Interrupted) => {
+            eprintln!("interrupted: no results written");
+            ExitCode::from(cli::interrupt::EXIT_CODE)
         }
         Err(Failure::Io(message)) => {
             eprintln!("error: {message}");
             ExitCode::from(1)
         }
     }
+}
+
+/// The default output folder for a scenario file: `outputs/<stem><suffix>/`.
+fn default_out(file: &Path, suffix: &str) -> PathBuf {
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "run".into());
+    Path::new("outputs").join(format!("{stem}{suffix}"))
 }
 
 fn load(file: &Path) -> Result<LoadedScenario, Failure> {
@@ -192,27 +225,19 @@ fn run(
     quiet: bool,
 ) -> Result<(), Failure> {
     let loaded = load(file)?;
-    let dir = out.unwrap_or_else(|| {
-        let stem = file
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "run".into());
-        Path::new("outputs").join(stem)
-    });
-    let bar = progress_bar(settings.replicate_numbers().count() as u64, quiet);
-    let started = Instant::now();
-    let shown = AtomicBool::new(false);
-    let tick = || {
-        if !shown.load(Ordering::Relaxed)
-            && started.elapsed().as_secs_f64() > 1.0
-            && !shown.swap(true, Ordering::Relaxed)
-        {
-            bar.set_draw_target(ProgressDrawTarget::stderr());
+    let dir = out.unwrap_or_else(|| default_out(file, ""));
+    let replicates: Vec<u64> = settings.replicate_numbers().collect();
+    let progress = Progress::new(Some(replicates.len() as u64), quiet);
+    let cancel = cli::interrupt::flag();
+    let outcome = experiment::run_replicates(&loaded.scenario, settings, &replicates, &|| progress.tick(), cancel);
+    progress.finish();
+    let outcome = outcome.map_err(|e| {
+        // An earlier run's results in the folder must not pass for this one's.
+        if let Err(e) = output::unmark(&dir) {
+            eprintln!("warning: {e}");
         }
-        bar.inc(1);
-    };
-    let outcome = experiment::run(&loaded.scenario, settings, &tick).map_err(|e| Failure::Io(e.to_string()))?;
-    bar.finish_and_clear();
+        Failure::experiment(e)
+    })?;
     output::write_run(
         &dir,
         &RunInfo {
@@ -242,25 +267,6 @@ fn run(
         print_headlines(&loaded, &outcome, &dir);
     }
     Ok(())
-}
-
-fn progress_bar(replicates: u64, quiet: bool) -> ProgressBar {
-    let bar = ProgressBar::with_draw_target(Some(replicates), ProgressDrawTarget::hidden());
-    if quiet {
-        return bar;
-    }
-    let style = ProgressStyle::with_template("{bar:40} {pos}/{len} replicates, {rate} replicates/s, {eta} left")
-        .map(|style| {
-            style.with_key(
-                "rate",
-                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                    let _ = write!(w, "{:.0}", state.per_sec());
-                },
-            )
-        })
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
-    bar.set_style(style);
-    bar
 }
 
 fn write_trace(path: &Path, loaded: &LoadedScenario, seed: u64) -> Result<(), Failure> {

@@ -10,7 +10,7 @@
 use crate::model::{NoTrace, Plan, Simulation, Trace};
 use crate::scenario::Scenario;
 use crate::stats::Aggregate;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 /// How to run an experiment.
@@ -60,10 +60,30 @@ impl Outcome {
 pub enum ExperimentError {
     #[error("cannot start {threads} worker threads: {message}")]
     Threads { threads: usize, message: String },
+    /// The cancellation flag was raised (Ctrl-C): the replicates run so far are discarded.
+    #[error("interrupted")]
+    Interrupted,
 }
 
 /// Runs the replicates of `settings` for `scenario`, calling `progress` after each one.
 pub fn run(scenario: &Scenario, settings: &Settings, progress: &(dyn Fn() + Sync)) -> Result<Outcome, ExperimentError> {
+    let replicates: Vec<u64> = settings.replicate_numbers().collect();
+    run_replicates(scenario, settings, &replicates, progress, &AtomicBool::new(false))
+}
+
+/// Runs the given replicate numbers with the seed and threads of `settings`
+/// (its replicate count and shard are not consulted), calling `progress`
+/// after each one. Each thread checks `cancel` before starting a replicate,
+/// so raising it stops the run within one replicate's time and returns
+/// [`ExperimentError::Interrupted`]. Callers that add replicates in batches
+/// (`spcap replications`) get the same rows as one run of all the numbers.
+pub fn run_replicates(
+    scenario: &Scenario,
+    settings: &Settings,
+    replicates: &[u64],
+    progress: &(dyn Fn() + Sync),
+    cancel: &AtomicBool,
+) -> Result<Outcome, ExperimentError> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(settings.threads)
         .build()
@@ -73,7 +93,6 @@ pub fn run(scenario: &Scenario, settings: &Settings, progress: &(dyn Fn() + Sync
         })?;
     let plan = Plan::new(scenario);
     let cost = scenario.link_workers.annual_cost_per_fte;
-    let replicates: Vec<u64> = settings.replicate_numbers().collect();
     let next = AtomicUsize::new(0);
     let started = Instant::now();
     // One workspace and one aggregate per thread, each thread taking the next
@@ -82,13 +101,19 @@ pub fn run(scenario: &Scenario, settings: &Settings, progress: &(dyn Fn() + Sync
     let per_thread = pool.broadcast(|_| {
         let mut sim = Simulation::new();
         let mut agg = Aggregate::default();
-        while let Some(&r) = replicates.get(next.fetch_add(1, Ordering::Relaxed)) {
+        while !cancel.load(Ordering::Relaxed) {
+            let Some(&r) = replicates.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                break;
+            };
             sim.run(&plan, settings.seed, r, &mut NoTrace);
             agg.add(r, sim.record_mut(), cost);
             progress();
         }
         agg
     });
+    if cancel.load(Ordering::Relaxed) {
+        return Err(ExperimentError::Interrupted);
+    }
     let aggregate = per_thread.into_iter().fold(Aggregate::default(), Aggregate::merge);
     let mut aggregate = aggregate;
     aggregate.finish();

@@ -23,11 +23,7 @@ pub fn write_run(dir: &Path, info: &RunInfo) -> Result<(), OutputError> {
     std::fs::create_dir_all(dir).map_err(|e| OutputError::new(dir, e))?;
     // An earlier run's run.json goes first: if this write is interrupted, the
     // folder must not look complete with a mixture of old and new files.
-    let marker = dir.join("run.json");
-    match std::fs::remove_file(&marker) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(OutputError::new(&marker, e)),
-        _ => {}
-    }
+    super::unmark(dir)?;
     let agg = &info.outcome.aggregate;
     write_atomically(&dir.join("replicates.csv"), |w| {
         writeln!(w, "replicate,{}", COLUMNS.join(","))?;

@@ -29,6 +29,24 @@ impl OutputError {
     }
 }
 
+/// The files whose presence says an output folder is complete: `run.json`
+/// (written last by [`write_run`]) and `report.html` (drawn from it).
+pub const COMPLETE_MARKERS: [&str; 2] = ["run.json", "report.html"];
+
+/// Removes the completeness markers of a folder, if it has them: done before
+/// a run overwrites it, and when a run into it is interrupted, so that an
+/// earlier run's results are never taken for the new run's.
+pub fn unmark(dir: &Path) -> Result<(), OutputError> {
+    for name in COMPLETE_MARKERS {
+        let marker = dir.join(name);
+        match std::fs::remove_file(&marker) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(OutputError::new(&marker, e)),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Writes `path` by calling `fill` on a buffered temporary file, then renames it into place.
 pub fn write_atomically(
     path: &Path,

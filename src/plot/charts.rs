@@ -403,3 +403,135 @@ impl Chart for Bars {
         Ok(())
     }
 }
+
+/// One line of a [`Lines`] chart.
+pub struct Line {
+    pub label: String,
+    pub colour: RGBColor,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// Lines against a plain numeric x axis (replicates, weeks), with
+/// horizontal reference lines (a target) and vertical marks (a chosen point).
+pub struct Lines {
+    pub title: String,
+    pub x_desc: String,
+    pub y_desc: String,
+    pub lines: Vec<Line>,
+    /// (y, label): dashed-looking thin lines across the chart.
+    pub targets: Vec<(f64, String)>,
+    /// (x, label): accent lines up the chart.
+    pub marks: Vec<(f64, String)>,
+    /// The top of the y axis; values above it are drawn at the top. `None`: fit the data.
+    pub y_max: Option<f64>,
+    pub y_formatter: fn(&f64) -> String,
+    /// Where the legend goes, chosen to cover the least data.
+    pub legend: SeriesLabelPosition,
+}
+
+impl Chart for Lines {
+    fn draw<DB: DrawingBackend>(&self, root: &Area<DB>) -> Drawn {
+        root.fill(&WHITE).map_err(err)?;
+        let xs = self.lines.iter().flat_map(|l| l.points.iter().map(|p| p.0));
+        let (x_min, x_max) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(x), b.max(x)));
+        let (x_min, x_max) = if x_min.is_finite() {
+            (x_min, x_max.max(x_min + 1.0))
+        } else {
+            (0.0, 1.0)
+        };
+        let data_top = self
+            .lines
+            .iter()
+            .flat_map(|l| l.points.iter().map(|p| p.1))
+            .chain(self.targets.iter().map(|t| t.0))
+            .filter(|y| y.is_finite())
+            .fold(0.0, f64::max);
+        // Values above the top (an infinite relative precision) are drawn at it.
+        // Headroom for the legend and the mark labels.
+        let top = self.y_max.unwrap_or(data_top).max(1e-9) * 1.3;
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, font(TITLE))
+            .margin(18)
+            // Room for the last x label ("10000") to be centred on the right edge.
+            .margin_right(40)
+            .x_label_area_size(60)
+            .y_label_area_size(100)
+            .build_cartesian_2d(x_min..x_max, 0f64..top)
+            .map_err(err)?;
+        house_style(&mut chart.configure_mesh())
+            .x_desc(self.x_desc.as_str())
+            .x_label_formatter(&tick)
+            .y_desc(self.y_desc.as_str())
+            .y_label_formatter(&self.y_formatter)
+            .draw()
+            .map_err(err)?;
+        for (y, label) in &self.targets {
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(x_min, *y), (x_max, *y)],
+                    INK.stroke_width(2),
+                )))
+                .map_err(err)?;
+            chart
+                .plotting_area()
+                // Text hangs from its anchor: lift it by about its own height to sit above the line.
+                .draw(&Text::new(
+                    label.clone(),
+                    (x_min + (x_max - x_min) * 0.01, *y + top * 0.055),
+                    font(NOTE),
+                ))
+                .map_err(err)?;
+        }
+        for (i, (x, label)) in self.marks.iter().enumerate() {
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(*x, 0.0), (*x, top)],
+                    ACCENT.stroke_width(2),
+                )))
+                .map_err(err)?;
+            // Past the middle the label goes to the left of its line, so it stays inside the chart.
+            let right_half = *x > x_min + (x_max - x_min) * 0.6;
+            let pos = if right_half {
+                (x - (x_max - x_min) * 0.01, top * (0.97 - 0.07 * i as f64))
+            } else {
+                (x + (x_max - x_min) * 0.01, top * (0.97 - 0.07 * i as f64))
+            };
+            let style = font(NOTE).color(&ACCENT);
+            let style = if right_half {
+                style.pos(plotters::style::text_anchor::Pos::new(
+                    plotters::style::text_anchor::HPos::Right,
+                    plotters::style::text_anchor::VPos::Top,
+                ))
+            } else {
+                style
+            };
+            chart
+                .plotting_area()
+                .draw(&Text::new(label.clone(), pos, style))
+                .map_err(err)?;
+        }
+        let cap = top / 1.3;
+        for line in &self.lines {
+            let colour = line.colour;
+            let points = line
+                .points
+                .iter()
+                .filter(|p| !p.1.is_nan())
+                .map(|&(x, y)| (x, y.min(cap)));
+            chart
+                .draw_series(LineSeries::new(points, colour.stroke_width(3)))
+                .map_err(err)?
+                .label(line.label.as_str())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3)));
+        }
+        chart
+            .configure_series_labels()
+            .position(self.legend.clone())
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(180, 180, 180))
+            .label_font(font(NOTE))
+            .draw()
+            .map_err(err)?;
+        Ok(())
+    }
+}
