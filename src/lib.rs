@@ -7,6 +7,7 @@
 //! [`stats`] (aggregates across replicates) →
 //! [`output`] (CSV files and `run.json`, written atomically).
 
+pub mod compare;
 pub mod experiment;
 pub mod model;
 pub mod output;

@@ -2,6 +2,8 @@
 //! errors into messages and exit codes (0 success, 2 bad usage or scenario,
 //! 1 an I/O or internal failure).
 
+mod cli;
+
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use spcap::experiment::{self, Settings};
@@ -66,6 +68,8 @@ enum Command {
         /// An output folder written by `spcap run`.
         dir: PathBuf,
     },
+    /// Compare scenarios with BASE, replicate by replicate (same seed: common random numbers).
+    Compare(cli::compare::Args),
     /// Validate a scenario and print it fully resolved, with every default filled in.
     Check {
         /// The scenario file (TOML).
@@ -78,6 +82,8 @@ enum Failure {
     Scenario(scenario::ScenarioError),
     /// An output folder's file is missing or malformed (bad input: exit code 2).
     Folder(String),
+    /// Arguments that cannot work together (exit code 2).
+    Usage(String),
     Io(String),
 }
 
@@ -107,6 +113,7 @@ fn main() -> ExitCode {
             run(&file, &settings, out, trace.as_deref(), quiet)
         }
         Command::Merge { shards, out } => merge(&shards, &out),
+        Command::Compare(args) => cli::compare::compare(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -114,7 +121,7 @@ fn main() -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::from(2)
         }
-        Err(Failure::Folder(message)) => {
+        Err(Failure::Folder(message)) | Err(Failure::Usage(message)) => {
             eprintln!("error: {message}");
             ExitCode::from(2)
         }
@@ -199,20 +206,7 @@ fn run(
             .unwrap_or_else(|| "run".into());
         Path::new("outputs").join(stem)
     });
-    let bar = progress_bar(settings.replicate_numbers().count() as u64, quiet);
-    let started = Instant::now();
-    let shown = AtomicBool::new(false);
-    let tick = || {
-        if !shown.load(Ordering::Relaxed)
-            && started.elapsed().as_secs_f64() > 1.0
-            && !shown.swap(true, Ordering::Relaxed)
-        {
-            bar.set_draw_target(ProgressDrawTarget::stderr());
-        }
-        bar.inc(1);
-    };
-    let outcome = experiment::run(&loaded.scenario, settings, &tick).map_err(|e| Failure::Io(e.to_string()))?;
-    bar.finish_and_clear();
+    let outcome = run_with_progress(&loaded, settings, quiet)?;
     output::write_run(
         &dir,
         &RunInfo {
@@ -242,6 +236,29 @@ fn run(
         print_headlines(&loaded, &outcome, &dir);
     }
     Ok(())
+}
+
+/// Runs the experiment with a progress bar that appears only if it takes over a second.
+fn run_with_progress(
+    loaded: &LoadedScenario,
+    settings: &Settings,
+    quiet: bool,
+) -> Result<experiment::Outcome, Failure> {
+    let bar = progress_bar(settings.replicate_numbers().count() as u64, quiet);
+    let started = Instant::now();
+    let shown = AtomicBool::new(false);
+    let tick = || {
+        if !shown.load(Ordering::Relaxed)
+            && started.elapsed().as_secs_f64() > 1.0
+            && !shown.swap(true, Ordering::Relaxed)
+        {
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+        bar.inc(1);
+    };
+    let outcome = experiment::run(&loaded.scenario, settings, &tick).map_err(|e| Failure::Io(e.to_string()))?;
+    bar.finish_and_clear();
+    Ok(outcome)
 }
 
 fn progress_bar(replicates: u64, quiet: bool) -> ProgressBar {
