@@ -6,6 +6,8 @@
 //! [`experiment`] (replicates in parallel, random streams, seeds) →
 //! [`stats`] (aggregates across replicates) →
 //! [`output`] (CSV files and `run.json`, written atomically).
+//! [`compare`] sits on top: several scenarios' aggregates, paired replicate
+//! by replicate, written as a comparison folder.
 
 pub mod compare;
 pub mod experiment;
