@@ -56,6 +56,17 @@ pub fn compare(args: Args) -> Result<(), Failure> {
     compare::check_distinct(&paths).map_err(failure)?;
     let loaded: Vec<LoadedScenario> = paths.iter().map(|p| crate::load(p)).collect::<Result<_, _>>()?;
     compare::check_calendars(&loaded).map_err(failure)?;
+    if !args.quiet {
+        for (i, a) in loaded.iter().enumerate() {
+            if let Some(b) = loaded[..i].iter().find(|b| b.hash() == a.hash()) {
+                eprintln!(
+                    "note: {} and {} resolve to the same scenario, so every difference between them will be zero",
+                    b.file.display(),
+                    a.file.display()
+                );
+            }
+        }
+    }
     let placed = compare::place_thresholds(&args.thresholds, &loaded[0]).map_err(failure)?;
     let dir = args.out.clone().unwrap_or_else(|| compare::default_folder(&args.base));
     files::begin(&dir).map_err(failure)?;

@@ -29,13 +29,12 @@ use threshold::{Exceedance, PlacedThreshold, Threshold};
 pub enum CompareError {
     #[error("{first} and {second} are the same file; give each scenario of a comparison once")]
     Duplicate { first: PathBuf, second: PathBuf },
-    #[error("{base} and {other} cannot be compared: calendar.{key} is {base_value} in {base} but {other_value} in {other}. Every scenario of a comparison needs the same calendar.start, calendar.warm_up and calendar.horizon, so that replicate r of each covers the same weeks")]
+    #[error("{base} and {other} cannot be compared: {differences}. Every scenario of a comparison needs the same calendar.start, calendar.warm_up and calendar.horizon, so that replicate r of each covers the same weeks")]
     Calendar {
         base: PathBuf,
         other: PathBuf,
-        key: &'static str,
-        base_value: String,
-        other_value: String,
+        /// Each differing key with both values, in words.
+        differences: String,
     },
     #[error("--threshold {text}: {message}")]
     Threshold { text: String, message: String },
@@ -88,19 +87,28 @@ pub fn check_calendars(scenarios: &[LoadedScenario]) -> Result<(), CompareError>
             ("warm_up", b.warm_up != o.warm_up, &bc.warm_up, &oc.warm_up),
             ("horizon", b.horizon != o.horizon, &bc.horizon, &oc.horizon),
         ];
-        if let Some((key, _, bv, ov)) = differs.into_iter().find(|d| d.1) {
-            let days = |v: f64| format!(" ({v} days)");
-            let (bd, od) = match key {
-                "warm_up" => (days(b.warm_up), days(o.warm_up)),
-                "horizon" => (days(b.horizon), days(o.horizon)),
-                _ => (String::new(), String::new()),
-            };
+        let days = |v: f64| format!(" ({v} days)");
+        let described: Vec<String> = differs
+            .into_iter()
+            .filter(|d| d.1)
+            .map(|(key, _, bv, ov)| {
+                let (bd, od) = match key {
+                    "warm_up" => (days(b.warm_up), days(o.warm_up)),
+                    "horizon" => (days(b.horizon), days(o.horizon)),
+                    _ => (String::new(), String::new()),
+                };
+                format!(
+                    "calendar.{key} is \"{bv}\"{bd} in {} but \"{ov}\"{od} in {}",
+                    base.file.display(),
+                    other.file.display()
+                )
+            })
+            .collect();
+        if !described.is_empty() {
             return Err(CompareError::Calendar {
                 base: base.file.clone(),
                 other: other.file.clone(),
-                key,
-                base_value: format!("\"{bv}\"{bd}"),
-                other_value: format!("\"{ov}\"{od}"),
+                differences: described.join(", and "),
             });
         }
     }

@@ -191,7 +191,7 @@ pub struct Differences {
     pub x_desc: String,
     /// (metric label, one row per compared scenario).
     pub groups: Vec<(String, Vec<DifferenceRow>)>,
-    /// Scenario names and colours, shown as a key when there is more than one.
+    /// Scenario names and colours, shown as a key under the title.
     pub key: Vec<(String, RGBColor)>,
 }
 
@@ -199,7 +199,7 @@ impl Differences {
     /// A height that gives every row room for its text.
     pub fn height(&self) -> u32 {
         let rows: usize = self.groups.iter().map(|g| g.1.len()).sum();
-        let key = if self.key.len() > 1 { 40 } else { 0 };
+        let key = if self.key.is_empty() { 0 } else { 40 };
         (160 + key + 52 * rows as u32).max(super::style::HEIGHT)
     }
 }
@@ -220,7 +220,7 @@ impl Chart for Differences {
             .filter(|r| r.low.is_finite() && r.high.is_finite());
         let (lo, hi) = drawn.fold((0.0f64, 0.0f64), |(lo, hi), r| (lo.min(r.low), hi.max(r.high)));
         let pad = ((hi - lo) * 0.08).max(1.0);
-        let key_height = if self.key.len() > 1 { 40 } else { 0 };
+        let key_height = if self.key.is_empty() { 0 } else { 40 };
         let titled = root.margin(14, 0, 0, 0).titled(&self.title, font(TITLE)).map_err(err)?;
         let below_title = titled.get_base_pixel().1;
         let mut chart = ChartBuilder::on(&titled)
@@ -234,6 +234,7 @@ impl Chart for Differences {
         house_style(&mut chart.configure_mesh())
             .disable_y_mesh()
             .disable_y_axis()
+            .x_labels(6)
             .x_desc(self.x_desc.as_str())
             .x_label_formatter(&|v| {
                 if v.abs() < 1e-9 {
@@ -295,7 +296,7 @@ impl Chart for Differences {
             ))
             .map_err(err)?;
         }
-        if self.key.len() > 1 {
+        if !self.key.is_empty() {
             let mut x = LABELS as i32;
             let y = below_title + 20;
             for (name, colour) in &self.key {
