@@ -361,3 +361,16 @@ fn charts_are_images_and_the_report_quotes_comparison_csv() {
             && html.contains("lengthens the mean wait for a link worker")
     );
 }
+
+#[test]
+fn a_new_comparison_first_removes_the_old_report_that_marks_a_folder_complete() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cmp");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("comparison.html"), "old").unwrap();
+    std::fs::write(dir.join("comparison.csv"), "old").unwrap();
+    spcap::compare::files::begin(&dir).unwrap();
+    assert!(!dir.join("comparison.html").exists());
+    // Other files stay until they are replaced; without comparison.html the folder reads as incomplete.
+    assert!(dir.join("comparison.csv").exists());
+}
