@@ -6,9 +6,11 @@
 //! [`experiment`] (replicates in parallel, random streams, seeds) →
 //! [`stats`] (aggregates across replicates) →
 //! [`output`] (CSV files and `run.json`, written atomically).
-//! [`settle`] sits beside them: it runs experiments to choose how many
+//! On top of them, experiments with several runs: [`compare`] pairs
+//! scenarios replicate by replicate, and [`settle`] chooses how many
 //! replicates and how long a warm-up a scenario needs.
 
+pub mod compare;
 pub mod experiment;
 pub mod model;
 pub mod output;

@@ -66,6 +66,8 @@ enum Command {
         /// An output folder written by `spcap run`.
         dir: PathBuf,
     },
+    /// Compare scenarios with BASE, replicate by replicate (same seed: common random numbers).
+    Compare(cli::compare::Args),
     /// Validate a scenario and print it fully resolved, with every default filled in.
     Check {
         /// The scenario file (TOML).
@@ -82,9 +84,9 @@ enum Failure {
     Scenario(scenario::ScenarioError),
     /// An output folder's file is missing or malformed (bad input: exit code 2).
     Folder(String),
-    Io(String),
-    /// Bad command-line values (exit code 2).
+    /// Bad command-line values, or arguments that cannot work together (exit code 2).
     Usage(String),
+    Io(String),
     /// Stopped by Ctrl-C: nothing was written (exit code 130).
     Interrupted,
 }
@@ -127,6 +129,7 @@ fn main() -> ExitCode {
         Command::Merge { shards, out } => merge(&shards, &out),
         Command::Replications(args) => cli::replications::run(&args),
         Command::Warmup(args) => cli::warmup::run(&args),
+        Command::Compare(args) => cli::compare::compare(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -226,17 +229,13 @@ fn run(
 ) -> Result<(), Failure> {
     let loaded = load(file)?;
     let dir = out.unwrap_or_else(|| default_out(file, ""));
-    let replicates: Vec<u64> = settings.replicate_numbers().collect();
-    let progress = Progress::new(Some(replicates.len() as u64), quiet);
-    let cancel = cli::interrupt::flag();
-    let outcome = experiment::run_replicates(&loaded.scenario, settings, &replicates, &|| progress.tick(), cancel);
-    progress.finish();
-    let outcome = outcome.map_err(|e| {
+    let outcome = run_with_progress(&loaded, settings, quiet).inspect_err(|e| {
         // An earlier run's results in the folder must not pass for this one's.
-        if let Err(e) = output::unmark(&dir) {
-            eprintln!("warning: {e}");
+        if matches!(e, Failure::Interrupted) {
+            if let Err(e) = output::unmark(&dir) {
+                eprintln!("warning: {e}");
+            }
         }
-        Failure::experiment(e)
     })?;
     output::write_run(
         &dir,
@@ -267,6 +266,21 @@ fn run(
         print_headlines(&loaded, &outcome, &dir);
     }
     Ok(())
+}
+
+/// Runs the replicates of `settings` with a progress bar (shown after a
+/// second) that Ctrl-C stops cleanly.
+fn run_with_progress(
+    loaded: &LoadedScenario,
+    settings: &Settings,
+    quiet: bool,
+) -> Result<experiment::Outcome, Failure> {
+    let replicates: Vec<u64> = settings.replicate_numbers().collect();
+    let progress = Progress::new(Some(replicates.len() as u64), quiet);
+    let cancel = cli::interrupt::flag();
+    let outcome = experiment::run_replicates(&loaded.scenario, settings, &replicates, &|| progress.tick(), cancel);
+    progress.finish();
+    outcome.map_err(Failure::experiment)
 }
 
 fn write_trace(path: &Path, loaded: &LoadedScenario, seed: u64) -> Result<(), Failure> {

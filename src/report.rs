@@ -22,7 +22,7 @@ pub const KEY_FIGURES: [(&str, &str, &str, f64); 8] = [
     ("Referrals discharged with unmet need", "share_unmet", "%", 100.0),
 ];
 
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -81,7 +81,7 @@ pub fn html(r: &Results, figures: &[Figure]) -> String {
     out
 }
 
-fn strip_xml_declaration(svg: &str) -> &str {
+pub(crate) fn strip_xml_declaration(svg: &str) -> &str {
     svg.find("<svg").map_or(svg, |i| &svg[i..])
 }
 
@@ -130,7 +130,7 @@ fn short_value(v: &toml::Value) -> String {
     }
 }
 
-const CSS: &str = "body { font-family: 'DejaVu Sans', Verdana, Arial, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #1e1e1e; line-height: 1.45; }
+pub(crate) const CSS: &str = "body { font-family: 'DejaVu Sans', Verdana, Arial, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #1e1e1e; line-height: 1.45; }
 h1 { font-size: 1.6rem; margin-bottom: 0.3rem; }
 h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid #ccc; }
 p.lead { font-size: 1.05rem; }

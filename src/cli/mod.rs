@@ -2,6 +2,7 @@
 //! commands added after `run`, each in its own file so that `main.rs` stays
 //! a list of commands.
 
+pub mod compare;
 pub mod interrupt;
 pub mod progress;
 pub mod replications;

@@ -7,10 +7,10 @@ use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-type Area<'a, DB> = DrawingArea<DB, Shift>;
-type Drawn = Result<(), String>;
+pub(crate) type Area<'a, DB> = DrawingArea<DB, Shift>;
+pub(crate) type Drawn = Result<(), String>;
 
-fn err<E: std::fmt::Display>(e: E) -> String {
+pub(crate) fn err<E: std::fmt::Display>(e: E) -> String {
     e.to_string()
 }
 
@@ -19,12 +19,17 @@ pub trait Chart {
     fn draw<DB: DrawingBackend>(&self, root: &Area<DB>) -> Drawn;
 }
 
-/// Renders a chart as SVG text and as PNG bytes.
+/// Renders a chart as SVG text and as PNG bytes, at the house size.
 pub fn render(chart: &impl Chart) -> Result<(String, Vec<u8>), String> {
+    render_sized(chart, WIDTH, HEIGHT)
+}
+
+/// Renders a chart at another size (a taller chart for many rows).
+pub fn render_sized(chart: &impl Chart, width: u32, height: u32) -> Result<(String, Vec<u8>), String> {
     style::register_font();
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
         chart.draw(&root)?;
         root.present().map_err(err)?;
     }
@@ -32,9 +37,9 @@ pub fn render(chart: &impl Chart) -> Result<(String, Vec<u8>), String> {
         &format!("font-family=\"{}\"", style::FONT_NAME),
         &format!("font-family=\"{}\"", style::SVG_FONT_STACK),
     );
-    let mut pixels = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
+    let mut pixels = vec![0u8; (width * height * 3) as usize];
     {
-        let root = BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = BitMapBackend::with_buffer(&mut pixels, (width, height)).into_drawing_area();
         chart.draw(&root)?;
         root.present().map_err(err)?;
     }
@@ -42,8 +47,8 @@ pub fn render(chart: &impl Chart) -> Result<(String, Vec<u8>), String> {
     image::ImageEncoder::write_image(
         image::codecs::png::PngEncoder::new(&mut png),
         &pixels,
-        WIDTH,
-        HEIGHT,
+        width,
+        height,
         image::ColorType::Rgb8,
     )
     .map_err(err)?;
@@ -51,7 +56,7 @@ pub fn render(chart: &impl Chart) -> Result<(String, Vec<u8>), String> {
 }
 
 /// The axis text and grid every chart shares.
-fn house_style<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
+pub(crate) fn house_style<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
     mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
 ) -> &'m mut MeshStyle<'a, 'b, X, Y, DB> {
     mesh.label_style(font(TICK))
@@ -61,7 +66,7 @@ fn house_style<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
 }
 
 /// Whole numbers as such ("40"), others with one decimal ("3.5").
-fn tick(v: &f64) -> String {
+pub(crate) fn tick(v: &f64) -> String {
     if (v - v.round()).abs() < 1e-9 {
         format!("{v:.0}")
     } else {
@@ -69,7 +74,7 @@ fn tick(v: &f64) -> String {
     }
 }
 
-fn font(size: u32) -> TextStyle<'static> {
+pub(crate) fn font(size: u32) -> TextStyle<'static> {
     (style::family(), size).into_font().color(&INK)
 }
 
@@ -91,12 +96,12 @@ impl TimeAxis {
     }
 
     /// Enough labels to read dates off, few enough that no two name the same month.
-    fn label_count(&self) -> usize {
+    pub(crate) fn label_count(&self) -> usize {
         let months = (self.to - self.from) / units::DAYS_PER_MONTH;
         (months / 2.0).clamp(4.0, 10.0) as usize
     }
 
-    fn label(&self, day: f64) -> String {
+    pub(crate) fn label(&self, day: f64) -> String {
         let d = units::date_after(self.start, day + 0.5);
         const MONTHS: [&str; 12] = [
             "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",

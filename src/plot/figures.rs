@@ -15,7 +15,7 @@ pub struct Figure {
     pub reading: String,
 }
 
-fn figure(name: &'static str, title: String, rendered: (String, Vec<u8>), reading: String) -> Figure {
+pub(crate) fn figure(name: &'static str, title: String, rendered: (String, Vec<u8>), reading: String) -> Figure {
     let (svg, png) = rendered;
     Figure {
         name,
@@ -197,7 +197,7 @@ pub fn figures(r: &Results) -> Result<Vec<Figure>, String> {
 }
 
 /// The upper corner above the lower data: left if the first third of the run is lower than the last.
-fn legend_side(s: &Series) -> SeriesLabelPosition {
+pub(crate) fn legend_side(s: &Series) -> SeriesLabelPosition {
     let third = s.p95.len() / 3;
     let (head, tail) = (&s.p95[..third], &s.p95[s.p95.len() - third..]);
     if head.iter().copied().fold(0.0, f64::max) <= tail.iter().copied().fold(0.0, f64::max) {

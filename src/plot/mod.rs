@@ -8,6 +8,7 @@
 pub mod charts;
 pub mod data;
 pub mod figures;
+pub mod overlay;
 pub mod style;
 
 pub use data::{ReadError, Results};

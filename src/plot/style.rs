@@ -48,3 +48,16 @@ pub fn register_font() {
         let _ = plotters::style::register_font(FONT_NAME, FontStyle::Normal, FONT_BYTES);
     });
 }
+
+/// One colour per scenario when several share a chart, in order: the rest of
+/// Okabe and Ito's palette after the four above (their yellow is too pale on
+/// white), then ink. A comparison of more scenarios reuses them in turn.
+pub const SCENARIO_COLOURS: [RGBColor; 7] = [
+    MAIN,
+    ACCENT,
+    SECOND,
+    THIRD,
+    RGBColor(86, 180, 233),
+    RGBColor(204, 121, 167),
+    INK,
+];

@@ -44,6 +44,15 @@ impl LevelCounts {
         }
     }
 
+    /// (replicates whose level in `week` was above `value`, replicates counted in that week).
+    pub fn exceeding(&self, week: usize, value: f64) -> (u64, u64) {
+        let counts = self.counts.get(week).map(Vec::as_slice).unwrap_or_default();
+        counts.iter().enumerate().fold((0, 0), |(above, total), (level, &n)| {
+            let n = u64::from(n);
+            (above + if level as f64 > value { n } else { 0 }, total + n)
+        })
+    }
+
     /// Adds `n` replicates whose level in `week` was `value` (merging shards).
     pub fn add_many(&mut self, week: usize, value: usize, n: u32) {
         self.add(week, value as u32);

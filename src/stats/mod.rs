@@ -3,6 +3,7 @@
 //! one percentile rule and a Student t interval.
 
 pub mod aggregate;
+pub mod paired;
 pub mod quantile;
 pub mod row;
 

@@ -124,7 +124,13 @@ pub fn t_quantile(n: usize, q: f64) -> f64 {
     if n < 2 {
         return f64::NAN;
     }
-    StudentsT::new(0.0, 1.0, (n - 1) as f64).map_or(f64::NAN, |t| t.inverse_cdf(q))
+    t_quantile_df((n - 1) as f64, q)
+}
+
+/// The `q` quantile of Student's t with `df` degrees of freedom, which need
+/// not be whole (Welch's interval); NaN unless `df` is positive.
+pub fn t_quantile_df(df: f64, q: f64) -> f64 {
+    StudentsT::new(0.0, 1.0, df).map_or(f64::NAN, |t| t.inverse_cdf(q))
 }
 
 #[cfg(test)]
