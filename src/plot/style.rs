@@ -48,3 +48,15 @@ pub fn register_font() {
         let _ = plotters::style::register_font(FONT_NAME, FontStyle::Normal, FONT_BYTES);
     });
 }
+
+/// Colours for several lines on one chart, in order: Okabe–Ito, then ink.
+pub const SERIES: [RGBColor; 8] = [
+    MAIN,
+    ACCENT,
+    SECOND,
+    THIRD,
+    RGBColor(86, 180, 233),
+    RGBColor(204, 121, 167),
+    RGBColor(120, 120, 120),
+    INK,
+];
