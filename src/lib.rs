@@ -14,3 +14,4 @@ pub mod plot;
 pub mod report;
 pub mod scenario;
 pub mod stats;
+pub mod sweep;
