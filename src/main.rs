@@ -2,6 +2,8 @@
 //! errors into messages and exit codes (0 success, 2 bad usage or scenario,
 //! 1 an I/O or internal failure).
 
+mod cli;
+
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use spcap::experiment::{self, Settings};
@@ -66,6 +68,8 @@ enum Command {
         /// An output folder written by `spcap run`.
         dir: PathBuf,
     },
+    /// Run a scenario at every combination of some keys' values (--set), or a tornado of which key matters most (--tornado).
+    Sweep(cli::sweep::SweepArgs),
     /// Validate a scenario and print it fully resolved, with every default filled in.
     Check {
         /// The scenario file (TOML).
@@ -78,6 +82,8 @@ enum Failure {
     Scenario(scenario::ScenarioError),
     /// An output folder's file is missing or malformed (bad input: exit code 2).
     Folder(String),
+    /// Bad arguments, such as a sweep's key or values (exit code 2).
+    Usage(String),
     Io(String),
 }
 
@@ -107,6 +113,13 @@ fn main() -> ExitCode {
             run(&file, &settings, out, trace.as_deref(), quiet)
         }
         Command::Merge { shards, out } => merge(&shards, &out),
+        Command::Sweep(args) => cli::sweep::run(args).map_err(|e| {
+            if e.is_bad_input() {
+                Failure::Usage(e.to_string())
+            } else {
+                Failure::Io(e.to_string())
+            }
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -114,7 +127,7 @@ fn main() -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::from(2)
         }
-        Err(Failure::Folder(message)) => {
+        Err(Failure::Folder(message) | Failure::Usage(message)) => {
             eprintln!("error: {message}");
             ExitCode::from(2)
         }

@@ -1,0 +1,3 @@
+//! Subcommands whose code lives outside `main.rs`, one file each.
+
+pub mod sweep;
