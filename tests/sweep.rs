@@ -144,7 +144,7 @@ fn a_grid_writes_a_row_and_a_folder_per_point_and_each_is_an_ordinary_run() {
     let combos: Vec<(String, String)> = rows.iter().map(|r| (r[0].clone(), r[1].clone())).collect();
     assert_eq!(
         combos,
-        [("2", "40.0"), ("2", "60.0"), ("4", "40.0"), ("4", "60.0")].map(|(a, b)| (a.to_string(), b.to_string()))
+        [("2", "40"), ("2", "60"), ("4", "40"), ("4", "60")].map(|(a, b)| (a.to_string(), b.to_string()))
     );
     let mut folders = Vec::new();
     for row in &rows {
@@ -258,7 +258,7 @@ fn a_tornado_ranks_keys_by_their_effect() {
     let rate = &rows[rank("referrals.rate_per_month")];
     assert_eq!(
         (cell(&header, rate, "low_value"), cell(&header, rate, "high_value")),
-        ("80.0".to_string(), "120.0".to_string())
+        ("80".to_string(), "120".to_string())
     );
     // The change is the paired difference of the two runs' means.
     let number = |r: &Vec<String>, c: &str| cell(&header, r, c).parse::<f64>().unwrap();

@@ -458,7 +458,8 @@ pub struct Lines {
 impl Chart for Lines {
     fn draw<DB: DrawingBackend>(&self, root: &Area<DB>) -> Drawn {
         root.fill(&WHITE).map_err(err)?;
-        let root = root.titled(&self.title, font(TITLE)).map_err(err)?;
+        // The same space above the title as a caption has on the other charts.
+        let root = root.margin(18, 0, 0, 0).titled(&self.title, font(TITLE)).map_err(err)?;
         let legend_chars = self
             .lines
             .iter()
@@ -492,11 +493,9 @@ impl Chart for Lines {
         let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
         let span = if hi > lo { hi - lo } else { hi.abs().max(1.0) };
         // From zero when zero is near enough to be honest about size; otherwise around the data.
-        let y_min = if lo >= 0.0 && lo < 0.5 * hi {
-            0.0
-        } else {
-            lo - 0.1 * span
-        };
+        // A t-interval can reach below zero for a count that cannot: it is cut at the axis.
+        let counts = points().all(|p| p.1 >= 0.0);
+        let y_min = if counts && lo < 0.5 * hi { 0.0 } else { lo - 0.1 * span };
         let y_max = hi + 0.1 * span;
         let mut chart = ChartBuilder::on(&plot)
             .margin(18)

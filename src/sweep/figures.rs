@@ -92,12 +92,12 @@ fn lines(plan: &Plan, results: &[PointResult], metric: &str) -> Lines {
     let unit = if unit.is_empty() {
         String::new()
     } else {
-        format!("{unit}, ")
+        format!("{unit} ")
     };
     Lines {
         title: format!("{}: {}{shown}", plan.base.scenario.name, lower_first(&label)),
         x_desc: first.key.clone(),
-        y_desc: format!("{unit}mean and 95% CI"),
+        y_desc: format!("{unit}(mean and 95% CI)"),
         categories: (!numeric).then(|| first.values.iter().map(show).collect()),
         whole_x: first.values.iter().all(Value::is_integer),
         legend_title,

@@ -166,7 +166,7 @@ pub fn grid(base: LoadedScenario, sets: &[String]) -> Result<Plan, SweepError> {
             values
         })
         .collect();
-    let points = build_points(&base, &axes, combinations)?;
+    let points = build_points(&base, &axes, combinations, false)?;
     Ok(Plan {
         base,
         axes,
@@ -176,8 +176,8 @@ pub fn grid(base: LoadedScenario, sets: &[String]) -> Result<Plan, SweepError> {
 }
 
 /// A tornado from `--tornado KEY` or `--tornado KEY=LOW,HIGH` arguments. A
-/// bare numeric key goes 20% either side of its value (whole numbers rounded,
-/// and at least one apart).
+/// bare key holding a number or a time goes 20% either side of its value
+/// (whole numbers rounded, and at least one apart).
 pub fn tornado(base: LoadedScenario, specs: &[String], metric: &str) -> Result<Plan, SweepError> {
     if column(metric).is_none() {
         return Err(SweepError::Usage(format!(
@@ -201,7 +201,7 @@ pub fn tornado(base: LoadedScenario, specs: &[String], metric: &str) -> Result<P
             Some(list) => values::parse_values(&old, key, list)?,
             None => twenty_percent(&old).ok_or_else(|| {
                 SweepError::Usage(format!(
-                    "--tornado {key}: its value is {old}, so there is no 20% either side; give the low and high values, such as --tornado {key}=LOW,HIGH"
+                    "--tornado {key}: its value is {old}, which has no 20% either side; give the low and high values, such as --tornado {key}=LOW,HIGH"
                 ))
             })?,
         };
@@ -230,7 +230,7 @@ pub fn tornado(base: LoadedScenario, specs: &[String], metric: &str) -> Result<P
             high: 2 + 2 * k,
         });
     }
-    let points = build_points(&base, &axes, combinations)?;
+    let points = build_points(&base, &axes, combinations, true)?;
     Ok(Plan {
         base,
         axes,
@@ -242,8 +242,15 @@ pub fn tornado(base: LoadedScenario, specs: &[String], metric: &str) -> Result<P
     })
 }
 
-/// 80% and 120% of a number; whole numbers rounded and at least one either side. None for 0 or non-numbers.
+/// 80% and 120% of a number or of a time such as "20w" (in its own unit); whole
+/// numbers rounded and at least one either side. None for 0, dates and other text.
 fn twenty_percent(old: &Value) -> Option<Vec<Value>> {
+    if let Value::String(text) = old {
+        let unit = text.chars().last().filter(|c| "dwmy".contains(*c))?;
+        let x: f64 = text[..text.len() - 1].trim().parse().ok().filter(|x: &f64| *x > 0.0)?;
+        let time = |f: f64| Value::String(format!("{}{unit}", values::tidy(f * x)));
+        return Some(vec![time(0.8), time(1.2)]);
+    }
     match *old {
         Value::Float(x) if x != 0.0 => Some(vec![
             Value::Float(values::tidy(0.8 * x)),
@@ -259,7 +266,12 @@ fn twenty_percent(old: &Value) -> Option<Vec<Value>> {
 }
 
 /// Builds and validates every point before anything runs.
-fn build_points(base: &LoadedScenario, axes: &[Axis], combinations: Vec<Vec<Value>>) -> Result<Vec<Point>, SweepError> {
+fn build_points(
+    base: &LoadedScenario,
+    axes: &[Axis],
+    combinations: Vec<Vec<Value>>,
+    only_changes: bool,
+) -> Result<Vec<Point>, SweepError> {
     let width = combinations.len().to_string().len().max(3);
     combinations
         .into_iter()
@@ -273,9 +285,10 @@ fn build_points(base: &LoadedScenario, axes: &[Axis], combinations: Vec<Vec<Valu
             })?;
             let folder = format!("point-{:0width$}", i + 1);
             // The point's report says which point it is; results do not depend on the description.
+            // A tornado point names only the key it changes; a grid point every swept key.
             let changed: Vec<(String, Value)> = settings
                 .iter()
-                .filter(|(k, v)| base.value_at(k).ok().as_ref() != Some(v))
+                .filter(|(k, v)| !only_changes || base.value_at(k).ok().as_ref() != Some(v))
                 .cloned()
                 .collect();
             let what = if changed.is_empty() {
@@ -301,10 +314,11 @@ pub fn describe(settings: &[(String, Value)]) -> String {
         .join(", ")
 }
 
-/// A value as a user would type it after `--set`: text without quotes.
+/// A value as a user would type it after `--set`: text without quotes, numbers in their shortest form (`50`, `0.29`).
 pub fn show(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
+        Value::Float(x) => crate::output::number(*x),
         other => other.to_string(),
     }
 }
@@ -433,4 +447,24 @@ pub fn tornado_bars(plan: &Plan, results: &[PointResult]) -> Vec<TornadoBar> {
 /// Every metric summarised in `sweep.csv`: the columns of `replicates.csv`.
 pub fn metrics() -> &'static [&'static str] {
     &COLUMNS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn twenty_percent_either_side_keeps_the_type() {
+        let f = |v: Value| twenty_percent(&v);
+        assert_eq!(f(Value::Float(0.5)), Some(vec![Value::Float(0.4), Value::Float(0.6)]));
+        assert_eq!(f(Value::Integer(4)), Some(vec![Value::Integer(3), Value::Integer(5)]));
+        assert_eq!(f(Value::Integer(2)), Some(vec![Value::Integer(1), Value::Integer(3)]));
+        assert_eq!(
+            f(Value::String("20w".into())),
+            Some(vec![Value::String("16w".into()), Value::String("24w".into())])
+        );
+        assert_eq!(f(Value::Integer(0)), None);
+        assert_eq!(f(Value::String("2020-03-23".into())), None);
+        assert_eq!(f(Value::String("hold".into())), None);
+    }
 }
