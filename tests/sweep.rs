@@ -105,6 +105,12 @@ fn bad_keys_and_values_are_refused_before_anything_runs() {
         &["--tornado", "referrals.rate_per_month", "--metric", "wait"],
     );
     assert!(e.contains("--metric wait") && e.contains("waiting_mean"), "{e}");
+    let e = refused(
+        &scenario,
+        &out,
+        &["--set", "referrals.rate_per_month=90", "--metric", "waiting_mean"],
+    );
+    assert!(e.contains("tornado"), "{e}");
     let e = refused(&scenario, &out, &["--tornado", "initial_state.waiting"]);
     assert!(e.contains("LOW,HIGH"), "{e}");
 }

@@ -20,9 +20,9 @@ pub struct SweepArgs {
     /// numeric KEY goes 20% either side), and chart which key moves --metric most. Repeatable.
     #[arg(long, value_name = "KEY[=LOW,HIGH]", conflicts_with = "set")]
     tornado: Vec<String>,
-    /// The metric of the tornado: a column of replicates.csv.
-    #[arg(long, default_value = "waiting_mean", requires = "tornado")]
-    metric: String,
+    /// The metric of the tornado: a column of replicates.csv [default: waiting_mean].
+    #[arg(long)]
+    metric: Option<String>,
     /// Replicates per point; every point runs the same replicates (common random numbers).
     #[arg(long, short = 'n', default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
     replicates: u64,
@@ -43,10 +43,14 @@ pub struct SweepArgs {
 /// Checks every point, then runs them and writes the sweep folder.
 pub fn run(args: SweepArgs) -> Result<(), SweepError> {
     let base = scenario::load(&args.file)?;
-    let plan = if args.tornado.is_empty() {
-        sweep::grid(base, &args.set)?
-    } else {
-        sweep::tornado(base, &args.tornado, &args.metric)?
+    let plan = match (args.tornado.is_empty(), &args.metric) {
+        (true, Some(metric)) => {
+            return Err(SweepError::Usage(format!(
+                "--metric {metric}: --metric chooses the tornado's metric; a grid charts every key figure"
+            )))
+        }
+        (true, None) => sweep::grid(base, &args.set)?,
+        (false, metric) => sweep::tornado(base, &args.tornado, metric.as_deref().unwrap_or("waiting_mean"))?,
     };
     let mut settings = Settings::new(args.replicates, args.seed);
     settings.threads = args.threads;
@@ -71,16 +75,16 @@ pub fn run(args: SweepArgs) -> Result<(), SweepError> {
         if quiet {
             return;
         }
-        let setting = if i == 0 && matches!(plan.design, Design::Tornado { .. }) {
-            "the scenario as it is".to_string()
-        } else {
-            describe(&plan, point)
-        };
         let figure = result
             .metric(&shown)
             .map(|s| format!("{shown} {:.2} (95% CI {:.2} to {:.2})", s.mean, s.ci_low, s.ci_high))
             .unwrap_or_default();
-        let _ = writeln!(std::io::stdout().lock(), "  [{}/{total}] {setting}: {figure}", i + 1);
+        let _ = writeln!(
+            std::io::stdout().lock(),
+            "  [{}/{total}] {}: {figure}",
+            i + 1,
+            point.label
+        );
     };
     let results = sweep::run(&plan, &settings, &dir, &progress)?;
     if !quiet {
@@ -99,21 +103,6 @@ fn default_folder(file: &Path, plan: &Plan) -> PathBuf {
         Design::Tornado { .. } => "tornado",
     };
     Path::new("outputs").join(format!("{kind}-{stem}"))
-}
-
-/// The point's values of the keys it changes from the scenario.
-fn describe(plan: &Plan, point: &Point) -> String {
-    let settings: Vec<(String, toml::Value)> = plan
-        .axes
-        .iter()
-        .zip(&point.values)
-        .filter(|(a, v)| match plan.design {
-            Design::Grid => true,
-            Design::Tornado { .. } => plan.base.value_at(&a.key).ok().as_ref() != Some(*v),
-        })
-        .map(|(a, v)| (a.key.clone(), v.clone()))
-        .collect();
-    sweep::describe(&settings)
 }
 
 fn summarise(out: &mut impl Write, plan: &Plan, results: &[PointResult], dir: &Path) -> std::io::Result<()> {

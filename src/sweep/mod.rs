@@ -40,6 +40,8 @@ pub struct Axis {
 #[derive(Clone, Debug)]
 pub struct Point {
     pub folder: String,
+    /// What the point sets, in words: "link_workers.posts[0].count = 3", or "the scenario as it is".
+    pub label: String,
     pub values: Vec<Value>,
     pub loaded: LoadedScenario,
 }
@@ -300,7 +302,12 @@ fn build_points(
             let description = format!("{note} {}", loaded.scenario.description).trim().to_string();
             loaded.scenario.description = description.clone();
             loaded.resolved.description = description;
-            Ok(Point { folder, values, loaded })
+            Ok(Point {
+                folder,
+                label: what,
+                values,
+                loaded,
+            })
         })
         .collect()
 }
