@@ -19,3 +19,4 @@ pub mod report;
 pub mod scenario;
 pub mod settle;
 pub mod stats;
+pub mod sweep;

@@ -68,6 +68,8 @@ enum Command {
     },
     /// Compare scenarios with BASE, replicate by replicate (same seed: common random numbers).
     Compare(cli::compare::Args),
+    /// Run a scenario at every combination of some keys' values (--set), or a tornado of which key matters most (--tornado).
+    Sweep(cli::sweep::SweepArgs),
     /// Validate a scenario and print it fully resolved, with every default filled in.
     Check {
         /// The scenario file (TOML).
@@ -130,6 +132,13 @@ fn main() -> ExitCode {
         Command::Replications(args) => cli::replications::run(&args),
         Command::Warmup(args) => cli::warmup::run(&args),
         Command::Compare(args) => cli::compare::compare(args),
+        Command::Sweep(args) => cli::sweep::run(args).map_err(|e| {
+            if e.is_bad_input() {
+                Failure::Usage(e.to_string())
+            } else {
+                Failure::Io(e.to_string())
+            }
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

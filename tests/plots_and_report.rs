@@ -34,28 +34,7 @@ fn every_figure_is_a_real_image_in_both_formats() {
     let tmp = tempfile::tempdir().unwrap();
     run_into(tmp.path());
     for name in FIGURES {
-        let png = std::fs::read(tmp.path().join(format!("{name}.png"))).unwrap();
-        let image = image::load_from_memory(&png)
-            .unwrap_or_else(|e| panic!("{name}.png does not decode: {e}"))
-            .to_rgb8();
-        assert_eq!(image.dimensions(), (1200, 675), "{name}.png");
-        let first = *image.get_pixel(0, 0);
-        let colours = image.pixels().filter(|p| **p != first).count();
-        assert!(
-            colours > 10_000,
-            "{name}.png is nearly blank ({colours} pixels differ from the background)"
-        );
-        let svg = std::fs::read_to_string(tmp.path().join(format!("{name}.svg"))).unwrap();
-        let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{name}.svg does not parse: {e}"));
-        assert_eq!(doc.root_element().tag_name().name(), "svg");
-        assert!(
-            doc.descendants().filter(|n| n.has_tag_name("text")).count() > 5,
-            "{name}.svg has no text"
-        );
-        assert!(
-            svg.contains("DejaVu Sans, Verdana, Arial, sans-serif"),
-            "{name}.svg lacks the font stack"
-        );
+        common::assert_figure(tmp.path(), name);
     }
 }
 

@@ -6,6 +6,7 @@ pub mod compare;
 pub mod interrupt;
 pub mod progress;
 pub mod replications;
+pub mod sweep;
 pub mod warmup;
 
 use std::io::Write;

@@ -540,3 +540,303 @@ impl Chart for Lines {
         Ok(())
     }
 }
+
+/// Tick labels with as many decimals as a span of `span` needs to tell five ticks apart.
+fn ticks_for(span: f64) -> impl Fn(&f64) -> String {
+    let decimals = if span > 0.0 && span.is_finite() {
+        (-(span / 5.0).log10().floor()).clamp(0.0, 6.0) as usize
+    } else {
+        1
+    };
+    move |v: &f64| format!("{v:.decimals$}")
+}
+
+/// Key paths broken before their dots and after commas into lines of at most
+/// `width` characters, for a narrow legend.
+fn wrap_key(key: &str, width: usize) -> Vec<String> {
+    let mut pieces: Vec<String> = Vec::new();
+    for (i, part) in key.split('.').enumerate() {
+        for (j, bit) in part.split_inclusive(", ").enumerate() {
+            let dot = if i > 0 && j == 0 { "." } else { "" };
+            pieces.push(format!("{dot}{bit}"));
+        }
+    }
+    let mut lines: Vec<String> = Vec::new();
+    for piece in pieces {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + piece.chars().count() <= width => line.push_str(&piece),
+            _ => lines.push(piece),
+        }
+    }
+    lines
+}
+
+/// One line of a [`ParameterLines`] chart: legend label and points (x, mean, interval low, interval high).
+pub struct ParameterLine {
+    pub label: String,
+    pub points: Vec<(f64, f64, f64, f64)>,
+}
+
+/// A summary metric against a swept parameter: one line per value of the
+/// other swept parameters, each point with its 95% interval as a whisker.
+pub struct ParameterLines {
+    pub title: String,
+    pub x_desc: String,
+    pub y_desc: String,
+    /// Tick labels when the x values are not numbers (the points sit at 0, 1, 2, ...).
+    pub categories: Option<Vec<String>>,
+    /// The numeric x values are whole numbers: tick only at whole numbers.
+    pub whole_x: bool,
+    /// The legend's heading (the key whose values the lines are); no legend when empty.
+    pub legend_title: String,
+    pub lines: Vec<ParameterLine>,
+}
+
+impl Chart for ParameterLines {
+    fn draw<DB: DrawingBackend>(&self, root: &Area<DB>) -> Drawn {
+        root.fill(&WHITE).map_err(err)?;
+        // The same space above the title as a caption has on the other charts.
+        let root = root.margin(18, 0, 0, 0).titled(&self.title, font(TITLE)).map_err(err)?;
+        let legend_chars = self
+            .lines
+            .iter()
+            .map(|l| l.label.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(16);
+        let legend_width = if self.legend_title.is_empty() {
+            0
+        } else {
+            (legend_chars as u32 * 13 + 70).clamp(200, 420)
+        };
+        let (plot, legend) = root.split_horizontally(WIDTH - legend_width);
+        let points = || self.lines.iter().flat_map(|l| l.points.iter());
+        let (x_min, x_max) = match &self.categories {
+            Some(c) => (-0.5, c.len() as f64 - 0.5),
+            None => {
+                let (a, b) = points().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.0), b.max(p.0)));
+                let pad = if b > a {
+                    0.06 * (b - a)
+                } else {
+                    0.5_f64.max(a.abs() * 0.1)
+                };
+                (a - pad, b + pad)
+            }
+        };
+        let finite = |v: f64, fallback: f64| if v.is_finite() { v } else { fallback };
+        let (lo, hi) = points().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+            (a.min(finite(p.2, p.1)), b.max(finite(p.3, p.1)))
+        });
+        let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
+        let span = if hi > lo { hi - lo } else { hi.abs().max(1.0) };
+        // From zero when zero is near enough to be honest about size; otherwise around the data.
+        // A t-interval can reach below zero for a count that cannot: it is cut at the axis.
+        let counts = points().all(|p| p.1 >= 0.0);
+        let y_min = if counts && lo < 0.5 * hi { 0.0 } else { lo - 0.1 * span };
+        let y_max = hi + 0.1 * span;
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(18)
+            .x_label_area_size(60)
+            .y_label_area_size(100)
+            .build_cartesian_2d(x_min..x_max, y_min..y_max)
+            .map_err(err)?;
+        let x_ticks = ticks_for(x_max - x_min);
+        let x_label = |x: &f64| match &self.categories {
+            Some(c) if (x - x.round()).abs() < 1e-6 && *x >= 0.0 => {
+                c.get(x.round() as usize).cloned().unwrap_or_default()
+            }
+            Some(_) => String::new(),
+            None if self.whole_x && (x - x.round()).abs() > 1e-6 => String::new(),
+            None if self.whole_x => format!("{x:.0}"),
+            None => x_ticks(x),
+        };
+        let x_count = match &self.categories {
+            Some(c) => 2 * c.len() + 1,
+            None => 10,
+        };
+        house_style(&mut chart.configure_mesh())
+            .x_labels(x_count)
+            .x_label_formatter(&x_label)
+            .y_label_formatter(&ticks_for(y_max - y_min))
+            .x_desc(self.x_desc.as_str())
+            .y_desc(self.y_desc.as_str())
+            .draw()
+            .map_err(err)?;
+        // ParameterLines side by side are nudged apart so that their whiskers do not hide each other.
+        let n = self.lines.len() as f64;
+        let nudge = (x_max - x_min) * 0.012;
+        let cap = (x_max - x_min) * 0.006;
+        for (i, line) in self.lines.iter().enumerate() {
+            let colour = style::SERIES[i % style::SERIES.len()];
+            let dx = (i as f64 - (n - 1.0) / 2.0) * nudge;
+            let at = |p: &(f64, f64, f64, f64)| (p.0 + dx, p.1);
+            chart
+                .draw_series(LineSeries::new(line.points.iter().map(at), colour.stroke_width(3)))
+                .map_err(err)?;
+            for p in &line.points {
+                let x = p.0 + dx;
+                if p.2.is_finite() && p.3.is_finite() {
+                    let whisker = vec![(x, p.2), (x, p.3)];
+                    let caps = [p.2, p.3].map(|y| vec![(x - cap, y), (x + cap, y)]);
+                    for path in std::iter::once(whisker).chain(caps) {
+                        chart
+                            .draw_series(std::iter::once(PathElement::new(path, colour.stroke_width(2))))
+                            .map_err(err)?;
+                    }
+                }
+                chart
+                    .draw_series(std::iter::once(Circle::new(at(p), 6, colour.filled())))
+                    .map_err(err)?;
+            }
+        }
+        if !self.legend_title.is_empty() {
+            let mut y = 80;
+            for text in wrap_key(&self.legend_title, ((legend_width - 20) / 13) as usize) {
+                legend.draw(&Text::new(text, (10, y), font(NOTE))).map_err(err)?;
+                y += NOTE as i32 + 6;
+            }
+            y += 10;
+            for (i, line) in self.lines.iter().enumerate() {
+                let colour = style::SERIES[i % style::SERIES.len()];
+                let mid = y + NOTE as i32 / 2;
+                legend
+                    .draw(&PathElement::new(vec![(10, mid), (44, mid)], colour.stroke_width(3)))
+                    .map_err(err)?;
+                legend.draw(&Circle::new((27, mid), 6, colour.filled())).map_err(err)?;
+                legend
+                    .draw(&Text::new(line.label.clone(), (54, y), font(NOTE)))
+                    .map_err(err)?;
+                y += NOTE as i32 + 10;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One bar of a [`Tornado`]: a key, and the change in the metric (mean, interval low, high) at its low and high values.
+pub struct TornadoRow {
+    pub key: String,
+    pub low: (f64, f64, f64),
+    pub high: (f64, f64, f64),
+    pub low_value: String,
+    pub high_value: String,
+}
+
+/// A tornado chart: for each key, the change in one metric when the key is
+/// set low (upper half-bar) and high (lower half-bar), widest bar on top.
+pub struct Tornado {
+    pub title: String,
+    pub x_desc: String,
+    /// Widest first.
+    pub rows: Vec<TornadoRow>,
+}
+
+impl Chart for Tornado {
+    fn draw<DB: DrawingBackend>(&self, root: &Area<DB>) -> Drawn {
+        root.fill(&WHITE).map_err(err)?;
+        let n = self.rows.len();
+        let ends = self
+            .rows
+            .iter()
+            .flat_map(|r| [r.low, r.high])
+            .flat_map(|(m, a, b)| [m, a, b])
+            .filter(|v| v.is_finite());
+        let (lo, hi) = ends.fold((0.0f64, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
+        let span = if hi > lo { hi - lo } else { 1.0 };
+        // Room beyond the bars for the value labels.
+        let (x_min, x_max) = (lo - 0.16 * span, hi + 0.16 * span);
+        let key_chars = self.rows.iter().map(|r| r.key.chars().count()).max().unwrap_or(10);
+        // Space below the narrowest bar for the legend.
+        let below = (n as f64 * 0.2).max(0.9);
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, font(TITLE))
+            .margin(18)
+            .x_label_area_size(60)
+            .y_label_area_size((key_chars as u32 * 12 + 30).clamp(140, 520))
+            .build_cartesian_2d(x_min..x_max, (-0.5 - below)..(n as f64 - 0.5))
+            .map_err(err)?;
+        let y_of = |i: usize| (n - 1 - i) as f64;
+        let labels: Vec<String> = self.rows.iter().map(|r| r.key.clone()).collect();
+        house_style(&mut chart.configure_mesh())
+            // Most tick positions carry no key; marks there would point at nothing.
+            .set_tick_mark_size(LabelAreaPosition::Left, 0)
+            .y_labels(4 * n + 8)
+            .y_label_formatter(&|y| {
+                let i = n as f64 - 1.0 - y;
+                if (i - i.round()).abs() < 1e-6 && i >= 0.0 {
+                    // Trailing spaces keep the key off the axis, which has no tick marks here.
+                    labels
+                        .get(i.round() as usize)
+                        .map(|k| format!("{k}  "))
+                        .unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .x_label_formatter(&ticks_for(x_max - x_min))
+            .x_desc(self.x_desc.as_str())
+            .disable_y_mesh()
+            .draw()
+            .map_err(err)?;
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(0.0, -0.5 - below), (0.0, n as f64 - 0.5)],
+                INK.stroke_width(2),
+            )))
+            .map_err(err)?;
+        let value_font = font(NOTE);
+        for (half, colour, name) in [(0.5, MAIN, "low value"), (-0.5, ACCENT, "high value")] {
+            let rows = self.rows.iter().enumerate().map(|(i, r)| {
+                let (change, value) = if half > 0.0 {
+                    (r.low, &r.low_value)
+                } else {
+                    (r.high, &r.high_value)
+                };
+                (y_of(i) + half * 0.38, change, value)
+            });
+            let rows: Vec<_> = rows.collect();
+            chart
+                .draw_series(rows.iter().map(|(y, (m, _, _), _)| {
+                    Rectangle::new([(0.0, y - 0.17), (*m, y + 0.17)], colour.mix(0.85).filled())
+                }))
+                .map_err(err)?
+                .label(name)
+                .legend(move |(x, y)| Rectangle::new([(x, y - 8), (x + 24, y + 8)], colour.mix(0.85).filled()));
+            for (y, (m, a, b), value) in &rows {
+                if a.is_finite() && b.is_finite() {
+                    chart
+                        .draw_series(std::iter::once(PathElement::new(
+                            vec![(*a, *y), (*b, *y)],
+                            INK.stroke_width(2),
+                        )))
+                        .map_err(err)?;
+                }
+                let outer = if *m >= 0.0 { b.max(*m) } else { a.min(*m) };
+                let outer = if outer.is_finite() { outer } else { *m };
+                let gap = 0.01 * (x_max - x_min);
+                let (x, anchor) = if *m >= 0.0 {
+                    (outer + gap, plotters::style::text_anchor::HPos::Left)
+                } else {
+                    (outer - gap, plotters::style::text_anchor::HPos::Right)
+                };
+                let style = value_font.pos(plotters::style::text_anchor::Pos::new(
+                    anchor,
+                    plotters::style::text_anchor::VPos::Center,
+                ));
+                chart
+                    .plotting_area()
+                    .draw(&Text::new(value.to_string(), (x, *y), style))
+                    .map_err(err)?;
+            }
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(180, 180, 180))
+            .label_font(font(NOTE))
+            .draw()
+            .map_err(err)?;
+        Ok(())
+    }
+}

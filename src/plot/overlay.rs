@@ -2,19 +2,19 @@
 //! fan charts overlaid, distributions as "share still waiting after x days"
 //! curves, and paired differences with their intervals.
 //!
-//! Each scenario keeps one colour ([`SCENARIO_COLOURS`]) on every chart of a
+//! Each scenario keeps one colour ([`SERIES`]) on every chart of a
 //! comparison, so a reader who learns it once can follow it throughout.
 
 use super::charts::{err, font, house_style, tick, Area, Chart, Drawn, TimeAxis};
 use super::data::Series;
-use super::style::{INK, LABEL, NOTE, SCENARIO_COLOURS, TICK, TITLE};
+use super::style::{INK, LABEL, NOTE, SERIES, TICK, TITLE};
 use crate::scenario::units;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// The colour of the `i`th scenario of a comparison.
 pub fn colour(i: usize) -> RGBColor {
-    SCENARIO_COLOURS[i % SCENARIO_COLOURS.len()]
+    SERIES[i % SERIES.len()]
 }
 
 /// Several scenarios' medians and 5–95% bands on one time axis.

@@ -49,15 +49,17 @@ pub fn register_font() {
     });
 }
 
-/// One colour per scenario when several share a chart, in order: the rest of
-/// Okabe and Ito's palette after the four above (their yellow is too pale on
-/// white), then ink. A comparison of more scenarios reuses them in turn.
-pub const SCENARIO_COLOURS: [RGBColor; 7] = [
+/// One colour per line when several share a chart (scenarios compared,
+/// values swept), in order: the four above, the rest of Okabe and Ito's
+/// palette (their yellow is too pale on white), grey, then ink. More lines
+/// reuse them in turn.
+pub const SERIES: [RGBColor; 8] = [
     MAIN,
     ACCENT,
     SECOND,
     THIRD,
     RGBColor(86, 180, 233),
     RGBColor(204, 121, 167),
+    RGBColor(120, 120, 120),
     INK,
 ];

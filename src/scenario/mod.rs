@@ -6,6 +6,7 @@
 //! date ([`validate`]). The model only ever sees the result: plain numbers,
 //! indices and distributions, nothing of files.
 
+pub mod edit;
 pub mod error;
 pub mod raw;
 pub mod resolve;

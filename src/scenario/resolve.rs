@@ -143,6 +143,25 @@ pub fn lookup<'a>(table: &'a Table, key_path: &str) -> Option<&'a Value> {
     Some(current)
 }
 
+/// Like [`lookup`], for changing the value in place (`spcap sweep --set`).
+pub fn lookup_mut<'a>(table: &'a mut Table, key_path: &str) -> Option<&'a mut Value> {
+    let mut parts = key_path.split('.');
+    let first = parts.next()?;
+    let mut current = index_mut(table.get_mut(name_of(first))?, first)?;
+    for part in parts {
+        current = index_mut(current.as_table_mut()?.get_mut(name_of(part))?, part)?;
+    }
+    Some(current)
+}
+
+fn index_mut<'a>(mut value: &'a mut Value, part: &str) -> Option<&'a mut Value> {
+    for piece in part.split('[').skip(1) {
+        let i: usize = piece.trim_end_matches(']').parse().ok()?;
+        value = value.as_array_mut()?.get_mut(i)?;
+    }
+    Some(value)
+}
+
 fn name_of(part: &str) -> &str {
     part.split('[').next().unwrap_or(part)
 }

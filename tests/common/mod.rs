@@ -68,3 +68,30 @@ pub const RESULT_FILES: [&str; 6] = [
     "holding_time_hist.csv",
     "pooled_times.csv",
 ];
+
+/// Checks that `dir/NAME.png` decodes at the house size and is not blank, and
+/// that `dir/NAME.svg` parses, has text and names the font stack.
+pub fn assert_figure(dir: &std::path::Path, name: &str) {
+    let png = std::fs::read(dir.join(format!("{name}.png"))).unwrap_or_else(|e| panic!("{name}.png: {e}"));
+    let image = image::load_from_memory(&png)
+        .unwrap_or_else(|e| panic!("{name}.png does not decode: {e}"))
+        .to_rgb8();
+    assert_eq!(image.dimensions(), (1200, 675), "{name}.png");
+    let first = *image.get_pixel(0, 0);
+    let colours = image.pixels().filter(|p| **p != first).count();
+    assert!(
+        colours > 10_000,
+        "{name}.png is nearly blank ({colours} pixels differ from the background)"
+    );
+    let svg = std::fs::read_to_string(dir.join(format!("{name}.svg"))).unwrap_or_else(|e| panic!("{name}.svg: {e}"));
+    let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{name}.svg does not parse: {e}"));
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    assert!(
+        doc.descendants().filter(|n| n.has_tag_name("text")).count() > 5,
+        "{name}.svg has no text"
+    );
+    assert!(
+        svg.contains("DejaVu Sans, Verdana, Arial, sans-serif"),
+        "{name}.svg lacks the font stack"
+    );
+}
