@@ -132,12 +132,10 @@ fn main() -> ExitCode {
         Command::Replications(args) => cli::replications::run(&args),
         Command::Warmup(args) => cli::warmup::run(&args),
         Command::Compare(args) => cli::compare::compare(args),
-        Command::Sweep(args) => cli::sweep::run(args).map_err(|e| {
-            if e.is_bad_input() {
-                Failure::Usage(e.to_string())
-            } else {
-                Failure::Io(e.to_string())
-            }
+        Command::Sweep(args) => cli::sweep::run(args).map_err(|e| match e {
+            spcap::sweep::SweepError::Experiment(e) => Failure::experiment(e),
+            e if e.is_bad_input() => Failure::Usage(e.to_string()),
+            e => Failure::Io(e.to_string()),
         }),
     };
     match result {

@@ -86,7 +86,7 @@ pub fn run(args: SweepArgs) -> Result<(), SweepError> {
             point.label
         );
     };
-    let results = sweep::run(&plan, &settings, &dir, &progress)?;
+    let results = sweep::run(&plan, &settings, &dir, &progress, super::interrupt::flag())?;
     if !quiet {
         let _ = summarise(&mut std::io::stdout().lock(), &plan, &results, &dir);
     }

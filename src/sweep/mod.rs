@@ -24,6 +24,7 @@ use crate::scenario::edit::EditError;
 use crate::scenario::LoadedScenario;
 use crate::stats::{column, Summary, COLUMNS};
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
 use toml::Value;
 
 /// The most runs one sweep may make.
@@ -345,12 +346,14 @@ impl PointResult {
 /// Runs every point into `dir/point-NNN/` (the ordinary output of `spcap run`,
 /// plus `point.json` and `scenario.toml`), then writes the sweep's figures and
 /// `sweep.json`, and `sweep.csv` last: a folder without `sweep.csv` is incomplete.
-/// `progress` is called after each point.
+/// `progress` is called after each point. Raising `cancel` stops the sweep
+/// within one replicate, before `sweep.csv` is written.
 pub fn run(
     plan: &Plan,
     settings: &Settings,
     dir: &Path,
     progress: &dyn Fn(usize, &Point, &PointResult),
+    cancel: &AtomicBool,
 ) -> Result<Vec<PointResult>, SweepError> {
     std::fs::create_dir_all(dir).map_err(|e| OutputError::new(dir, e))?;
     let marker = dir.join(files::SWEEP_CSV);
@@ -364,7 +367,8 @@ pub fn run(
     };
     let mut results = Vec::with_capacity(plan.points.len());
     for (i, point) in plan.points.iter().enumerate() {
-        let outcome = experiment::run(&point.loaded.scenario, settings, &|| {})?;
+        let replicates: Vec<u64> = settings.replicate_numbers().collect();
+        let outcome = experiment::run_replicates(&point.loaded.scenario, settings, &replicates, &|| {}, cancel)?;
         let sub = dir.join(&point.folder);
         output::write_run(
             &sub,
