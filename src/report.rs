@@ -60,14 +60,7 @@ pub fn html(r: &Results, figures: &[Figure]) -> String {
         ));
     }
     out.push_str("</tbody>\n</table>\n");
-    for f in figures {
-        out.push_str(&format!(
-            "<figure id=\"fig-{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
-            f.name,
-            strip_xml_declaration(&f.svg),
-            escape(&f.reading)
-        ));
-    }
+    out.push_str(&figures_html(figures));
     out.push_str(&assumptions(r));
     out.push_str(&format!(
         "<h2>Run</h2>\n<table class=\"meta\">\n<tr><td>spcap version</td><td>{}</td></tr>\n<tr><td>Scenario hash</td><td>{}</td></tr>\n<tr><td>Seed</td><td>{}</td></tr>\n<tr><td>Replicates</td><td>{}</td></tr>\n<tr><td>Report drawn</td><td>{}</td></tr>\n<tr><td>Output folder</td><td>{}</td></tr>\n</table>\n</body>\n</html>\n",
@@ -81,8 +74,23 @@ pub fn html(r: &Results, figures: &[Figure]) -> String {
     out
 }
 
-pub(crate) fn strip_xml_declaration(svg: &str) -> &str {
+fn strip_xml_declaration(svg: &str) -> &str {
     svg.find("<svg").map_or(svg, |i| &svg[i..])
+}
+
+/// Each figure inline as SVG, with its plain-language reading as the caption.
+pub(crate) fn figures_html(figures: &[Figure]) -> String {
+    figures
+        .iter()
+        .map(|f| {
+            format!(
+                "<figure id=\"fig-{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
+                f.name,
+                strip_xml_declaration(&f.svg),
+                escape(&f.reading)
+            )
+        })
+        .collect()
 }
 
 /// The scenario's figures whose source says "assumption", with their values.

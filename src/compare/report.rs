@@ -6,7 +6,7 @@
 use super::verdict::{self, Direction, KEY_METRICS};
 use super::Comparison;
 use crate::plot::{Figure, Results};
-use crate::report::{escape, strip_xml_declaration, CSS};
+use crate::report::{escape, figures_html, CSS};
 use crate::scenario::units;
 use std::path::Path;
 
@@ -127,14 +127,7 @@ pub fn html(c: &Comparison, figures: &[Figure], results: &[Results], dir: &Path)
         out.push_str("</tbody>\n</table>\n");
     }
 
-    for f in figures {
-        out.push_str(&format!(
-            "<figure id=\"fig-{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
-            f.name,
-            strip_xml_declaration(&f.svg),
-            escape(&f.reading)
-        ));
-    }
+    out.push_str(&figures_html(figures));
 
     out.push_str("<h2>Scenarios</h2>\n<p>Each scenario's full run output (CSVs, plots and its own report) is in a subfolder of this one.</p>\n<table class=\"meta\">\n<thead><tr><th>Folder</th><th>Scenario</th><th>File</th><th>Scenario hash</th></tr></thead>\n<tbody>\n");
     for (i, name) in names.iter().enumerate() {

@@ -4,7 +4,7 @@ use super::data::{Results, Series};
 use super::style::{self, ACCENT, HEIGHT, INK, LABEL, MAIN, NOTE, SHADE, TICK, TITLE, WIDTH};
 use crate::scenario::units;
 use plotters::chart::MeshStyle;
-use plotters::coord::Shift;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 
 pub(crate) type Area<'a, DB> = DrawingArea<DB, Shift>;
@@ -233,15 +233,7 @@ impl Fan<'_> {
                 .label(label.as_str())
                 .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], INK.stroke_width(2)));
         }
-        chart
-            .configure_series_labels()
-            .position(self.legend.clone())
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(180, 180, 180))
-            .label_font(font(NOTE))
-            .draw()
-            .map_err(err)?;
-        Ok(())
+        legend(&mut chart, self.legend.clone())
     }
 }
 
@@ -529,16 +521,23 @@ impl Chart for Lines {
                 .label(line.label.as_str())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3)));
         }
-        chart
-            .configure_series_labels()
-            .position(self.legend.clone())
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(180, 180, 180))
-            .label_font(font(NOTE))
-            .draw()
-            .map_err(err)?;
-        Ok(())
+        legend(&mut chart, self.legend.clone())
     }
+}
+
+/// Draws the chart's legend in the house style: a light box at `position`.
+pub(crate) fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> Drawn {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(180, 180, 180))
+        .label_font(font(NOTE))
+        .draw()
+        .map_err(err)
 }
 
 /// Tick labels with as many decimals as a span of `span` needs to tell five ticks apart.
@@ -829,14 +828,6 @@ impl Chart for Tornado {
                     .map_err(err)?;
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(180, 180, 180))
-            .label_font(font(NOTE))
-            .draw()
-            .map_err(err)?;
-        Ok(())
+        legend(&mut chart, SeriesLabelPosition::LowerRight)
     }
 }

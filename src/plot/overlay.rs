@@ -5,7 +5,7 @@
 //! Each scenario keeps one colour ([`SERIES`]) on every chart of a
 //! comparison, so a reader who learns it once can follow it throughout.
 
-use super::charts::{err, font, house_style, tick, Area, Chart, Drawn, TimeAxis};
+use super::charts::{err, font, house_style, legend, tick, Area, Chart, Drawn, TimeAxis};
 use super::data::Series;
 use super::style::{INK, LABEL, NOTE, SERIES, TICK, TITLE};
 use crate::scenario::units;
@@ -97,15 +97,7 @@ impl Chart for FanOverlay<'_> {
                         + PathElement::new(vec![(9 + gap, 0), (24, 0)], style)
                 });
         }
-        chart
-            .configure_series_labels()
-            .position(self.legend.clone())
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(180, 180, 180))
-            .label_font(font(NOTE))
-            .draw()
-            .map_err(err)?;
-        Ok(())
+        legend(&mut chart, self.legend.clone())
     }
 }
 
@@ -161,15 +153,7 @@ impl Chart for ShareAbove {
                 .label(c.name.as_str())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(180, 180, 180))
-            .label_font(font(NOTE))
-            .draw()
-            .map_err(err)?;
-        Ok(())
+        legend(&mut chart, SeriesLabelPosition::UpperRight)
     }
 }
 
