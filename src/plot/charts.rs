@@ -277,11 +277,7 @@ impl Chart for Histogram {
         root.fill(&WHITE).map_err(err)?;
         let right = self.bins.last().map_or(7.0, |b| b.1);
         let top = self.bins.iter().map(|b| b.2).fold(0.0, f64::max).max(1e-9) * 1.25;
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, font(TITLE))
-            .margin(18)
-            .x_label_area_size(60)
-            .y_label_area_size(100)
+        let mut chart = house_builder(root, &self.title)
             .build_cartesian_2d(0f64..right, 0f64..top)
             .map_err(err)?;
         house_style(&mut chart.configure_mesh())
@@ -347,11 +343,7 @@ impl Chart for Bars {
         root.fill(&WHITE).map_err(err)?;
         let n = self.bars.len();
         let top = self.bars.iter().map(|b| b.3.max(b.1)).fold(0.0, f64::max).max(1.0) * 1.15;
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, font(TITLE))
-            .margin(18)
-            .x_label_area_size(60)
-            .y_label_area_size(100)
+        let mut chart = house_builder(root, &self.title)
             .build_cartesian_2d(-0.5f64..n as f64 - 0.5, 0f64..top)
             .map_err(err)?;
         let labels: Vec<String> = self.bars.iter().map(|b| b.0.clone()).collect();
@@ -446,13 +438,9 @@ impl Chart for Lines {
         // Values above the top (an infinite relative precision) are drawn at it.
         // Headroom for the legend and the mark labels.
         let top = self.y_max.unwrap_or(data_top).max(1e-9) * 1.3;
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, font(TITLE))
-            .margin(18)
+        let mut chart = house_builder(root, &self.title)
             // Room for the last x label ("10000") to be centred on the right edge.
             .margin_right(40)
-            .x_label_area_size(60)
-            .y_label_area_size(100)
             .build_cartesian_2d(x_min..x_max, 0f64..top)
             .map_err(err)?;
         house_style(&mut chart.configure_mesh())
@@ -523,6 +511,18 @@ impl Chart for Lines {
         }
         legend(&mut chart, self.legend.clone())
     }
+}
+
+/// A chart builder in the house layout: the title above, the margin, and
+/// room for the axis labels. A chart changes what it must before building.
+pub(crate) fn house_builder<'a, 'b, DB: DrawingBackend>(root: &'a Area<DB>, title: &str) -> ChartBuilder<'a, 'b, DB> {
+    let mut builder = ChartBuilder::on(root);
+    builder
+        .caption(title, font(TITLE))
+        .margin(18)
+        .x_label_area_size(60)
+        .y_label_area_size(100);
+    builder
 }
 
 /// Draws the chart's legend in the house style: a light box at `position`.
@@ -747,10 +747,7 @@ impl Chart for Tornado {
         let key_chars = self.rows.iter().map(|r| r.key.chars().count()).max().unwrap_or(10);
         // Space below the narrowest bar for the legend.
         let below = (n as f64 * 0.2).max(0.9);
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, font(TITLE))
-            .margin(18)
-            .x_label_area_size(60)
+        let mut chart = house_builder(root, &self.title)
             .y_label_area_size((key_chars as u32 * 12 + 30).clamp(140, 520))
             .build_cartesian_2d(x_min..x_max, (-0.5 - below)..(n as f64 - 0.5))
             .map_err(err)?;

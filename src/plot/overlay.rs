@@ -5,7 +5,7 @@
 //! Each scenario keeps one colour ([`SERIES`]) on every chart of a
 //! comparison, so a reader who learns it once can follow it throughout.
 
-use super::charts::{err, font, house_style, legend, tick, Area, Chart, Drawn, TimeAxis};
+use super::charts::{err, font, house_builder, house_style, legend, tick, Area, Chart, Drawn, TimeAxis};
 use super::data::Series;
 use super::style::{INK, LABEL, NOTE, SERIES, TICK, TITLE};
 use crate::scenario::units;
@@ -37,9 +37,7 @@ impl Chart for FanOverlay<'_> {
             .fold(1.0, f64::max);
         // Room above the bands for the legend, one line per scenario.
         let top = highest / (1.0 - (0.06 + 0.055 * (self.series.len() + 2) as f64).min(0.55));
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, font(TITLE))
-            .margin(18)
+        let mut chart = house_builder(root, &self.title)
             .x_label_area_size(50)
             .y_label_area_size(90)
             .build_cartesian_2d(self.axis.from..self.axis.to, 0f64..top)
@@ -131,11 +129,7 @@ impl Chart for ShareAbove {
             .flat_map(|c| c.points.iter().map(|p| p.1))
             .fold(0.01, f64::max);
         let top = (highest * 1.3).min(1.0);
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, font(TITLE))
-            .margin(18)
-            .x_label_area_size(60)
-            .y_label_area_size(100)
+        let mut chart = house_builder(root, &self.title)
             .build_cartesian_2d(0f64..right, 0f64..top)
             .map_err(err)?;
         house_style(&mut chart.configure_mesh())
