@@ -4,6 +4,7 @@ use super::data::{Results, Series};
 use super::style::{self, ACCENT, HEIGHT, INK, LABEL, MAIN, NOTE, SHADE, TICK, TITLE, WIDTH};
 use crate::scenario::units;
 use plotters::chart::MeshStyle;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 
@@ -108,7 +109,43 @@ impl TimeAxis {
         ];
         format!("{} {}", MONTHS[(d.month() - 1) as usize], d.year())
     }
+
+    /// (days since the start date, value) at each of a weekly series' dates.
+    pub(crate) fn points(&self, series: &Series, values: &[f64]) -> Vec<(f64, f64)> {
+        series
+            .dates
+            .iter()
+            .zip(values)
+            .map(|(d, v)| (units::days_between(self.start, *d), *v))
+            .collect()
+    }
+
+    /// Builds a chart over this axis and `0..top`, with the label room a time
+    /// chart needs, and draws its grid with month labels along the bottom.
+    pub(crate) fn chart<'a, DB: DrawingBackend + 'a>(
+        &self,
+        builder: &mut ChartBuilder<'a, '_, DB>,
+        top: f64,
+        y_desc: &str,
+    ) -> Result<TimeChart<'a, DB>, String> {
+        let mut chart = builder
+            .x_label_area_size(50)
+            .y_label_area_size(90)
+            .build_cartesian_2d(self.from..self.to, 0f64..top)
+            .map_err(err)?;
+        house_style(&mut chart.configure_mesh())
+            .x_labels(self.label_count())
+            .x_label_formatter(&|d| self.label(*d))
+            .y_label_formatter(&tick)
+            .y_desc(y_desc)
+            .draw()
+            .map_err(err)?;
+        Ok(chart)
+    }
 }
+
+/// A chart whose x axis is days since the start date.
+pub(crate) type TimeChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
 /// A period shaded on a time chart, or (when `from == to`) a dated marker line.
 #[derive(Clone, Debug)]
@@ -133,13 +170,7 @@ pub struct Fan<'a> {
 
 impl Fan<'_> {
     fn points(&self, values: &[f64]) -> Vec<(f64, f64)> {
-        let start = self.axis.start;
-        self.series
-            .dates
-            .iter()
-            .zip(values)
-            .map(|(d, v)| (units::days_between(start, *d), *v))
-            .collect()
+        self.axis.points(self.series, values)
     }
 
     fn draw_on<DB: DrawingBackend>(&self, area: &Area<DB>, caption: bool) -> Drawn {
@@ -157,20 +188,11 @@ impl Fan<'_> {
         let reserve = (lanes * spacing + 0.05).clamp(0.3, 0.7);
         let top = s.p95.iter().copied().fold(line_max, f64::max).max(1.0) / (1.0 - reserve);
         let mut builder = ChartBuilder::on(area);
-        builder.margin(18).x_label_area_size(50).y_label_area_size(90);
+        builder.margin(18);
         if caption {
             builder.caption(&self.title, font(TITLE));
         }
-        let mut chart = builder
-            .build_cartesian_2d(self.axis.from..self.axis.to, 0f64..top)
-            .map_err(err)?;
-        house_style(&mut chart.configure_mesh())
-            .x_labels(self.axis.label_count())
-            .x_label_formatter(&|d| self.axis.label(*d))
-            .y_label_formatter(&tick)
-            .y_desc(self.y_desc.as_str())
-            .draw()
-            .map_err(err)?;
+        let mut chart = self.axis.chart(&mut builder, top, &self.y_desc)?;
         // Labels are stacked down from the top, one line per mark, so that overlapping periods stay readable.
         for (i, m) in self.marks.iter().enumerate() {
             let label_y = top * (0.98 - spacing * (i % 6) as f64);

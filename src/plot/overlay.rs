@@ -8,7 +8,6 @@
 use super::charts::{err, font, house_builder, house_style, legend, tick, Area, Chart, Drawn, TimeAxis};
 use super::data::Series;
 use super::style::{INK, LABEL, NOTE, SERIES, TICK, TITLE};
-use crate::scenario::units;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -37,26 +36,10 @@ impl Chart for FanOverlay<'_> {
             .fold(1.0, f64::max);
         // Room above the bands for the legend, one line per scenario.
         let top = highest / (1.0 - (0.06 + 0.055 * (self.series.len() + 2) as f64).min(0.55));
-        let mut chart = house_builder(root, &self.title)
-            .x_label_area_size(50)
-            .y_label_area_size(90)
-            .build_cartesian_2d(self.axis.from..self.axis.to, 0f64..top)
-            .map_err(err)?;
-        house_style(&mut chart.configure_mesh())
-            .x_labels(self.axis.label_count())
-            .x_label_formatter(&|d| self.axis.label(*d))
-            .y_label_formatter(&tick)
-            .y_desc(self.y_desc.as_str())
-            .draw()
-            .map_err(err)?;
-        let start = self.axis.start;
-        let points = |s: &Series, values: &[f64]| -> Vec<(f64, f64)> {
-            s.dates
-                .iter()
-                .zip(values)
-                .map(|(d, v)| (units::days_between(start, *d), *v))
-                .collect()
-        };
+        let mut chart = self
+            .axis
+            .chart(&mut house_builder(root, &self.title), top, &self.y_desc)?;
+        let points = |s: &Series, values: &[f64]| self.axis.points(s, values);
         // Bands first, all of them, so that no band hides another scenario's
         // median. Bands overlap, so their fill is faint and their edges dashed:
         // each scenario's band stays legible through the others.
