@@ -176,12 +176,6 @@ impl EventQueue {
         }
     }
 
-    /// The time of the earliest event, or infinity.
-    #[inline]
-    pub fn next_time(&mut self) -> f64 {
-        Self::time_of(self.next_key())
-    }
-
     #[inline]
     pub fn pop(&mut self) -> Option<Event> {
         self.settle();
@@ -229,7 +223,7 @@ mod tests {
         q.push(5.5, EventKind::Renege, 7, 3);
         q.push(0.25, EventKind::WorkerLeaves, 1, 0);
         q.push(100.0, EventKind::SupportStep, 123_456, 99);
-        assert_eq!(q.next_time(), 0.25);
+        assert_eq!(EventQueue::time_of(q.next_key()), 0.25);
         let e = q.pop().unwrap();
         assert_eq!((e.time, e.kind, e.id, e.epoch), (0.25, EventKind::WorkerLeaves, 1, 0));
         let e = q.pop().unwrap();

@@ -371,15 +371,9 @@ impl<'a, T: Trace> Run<'a, T> {
     fn push_timeout(&mut self, t: f64, kind: EventKind, idx: u32, epoch: u32) {
         if self.sim.timeouts.len() > 2 * (self.levels.waiting + self.levels.held) as usize + 64 {
             let persons = &self.sim.persons;
-            self.sim.timeouts.retain(|e| {
-                let p = &persons[e.id as usize];
-                let state = if e.kind == EventKind::Renege {
-                    State::Waiting
-                } else {
-                    State::Held
-                };
-                p.state == state && EventQueue::current(e.epoch, p.epoch)
-            });
+            self.sim
+                .timeouts
+                .retain(|e| timeout_applies(&persons[e.id as usize], e.kind, e.epoch));
         }
         self.sim.timeouts.push(t, kind, idx, epoch);
     }
@@ -434,7 +428,7 @@ impl<'a, T: Trace> Run<'a, T> {
             }
             EventKind::HoldEnds => {
                 let p = &self.sim.persons[i];
-                if p.state != State::Held || !EventQueue::current(epoch, p.epoch) {
+                if !timeout_applies(p, kind, epoch) {
                     return false;
                 }
                 let exit = if p.hold_ends_unmet {
@@ -445,8 +439,7 @@ impl<'a, T: Trace> Run<'a, T> {
                 self.exit(id, exit);
             }
             EventKind::Renege => {
-                let p = &self.sim.persons[i];
-                if p.state != State::Waiting || !EventQueue::current(epoch, p.epoch) {
+                if !timeout_applies(&self.sim.persons[i], kind, epoch) {
                     return false;
                 }
                 self.exit(id, Exit::Reneged);
@@ -1304,6 +1297,17 @@ impl<'a, T: Trace> Run<'a, T> {
         worker.epoch += 1;
         self.levels.vacant -= 1;
     }
+}
+
+/// Whether a renege or a hold's end still applies: the person is still
+/// waiting (or held) as they were when it was scheduled.
+fn timeout_applies(p: &Person, kind: EventKind, epoch: u32) -> bool {
+    let state = if kind == EventKind::Renege {
+        State::Waiting
+    } else {
+        State::Held
+    };
+    p.state == state && EventQueue::current(epoch, p.epoch)
 }
 
 fn pick_group(plan: &Plan, u: f64) -> usize {
