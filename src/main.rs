@@ -159,13 +159,14 @@ fn main() -> ExitCode {
     }
 }
 
-/// The default output folder for a scenario file: `outputs/<stem><suffix>/`.
-fn default_out(file: &Path, suffix: &str) -> PathBuf {
+/// The default output folder of a command on a scenario file:
+/// `outputs/<prefix><file stem><suffix>/`.
+fn default_out(file: &Path, prefix: &str, suffix: &str) -> PathBuf {
     let stem = file
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "run".into());
-    Path::new("outputs").join(format!("{stem}{suffix}"))
+    Path::new("outputs").join(format!("{prefix}{stem}{suffix}"))
 }
 
 fn load(file: &Path) -> Result<LoadedScenario, Failure> {
@@ -235,7 +236,7 @@ fn run(
     quiet: bool,
 ) -> Result<(), Failure> {
     let loaded = load(file)?;
-    let dir = out.unwrap_or_else(|| default_out(file, ""));
+    let dir = out.unwrap_or_else(|| default_out(file, "", ""));
     let outcome = run_with_progress(&loaded, settings, quiet).inspect_err(|e| {
         // An earlier run's results in the folder must not pass for this one's.
         if matches!(e, Failure::Interrupted) {

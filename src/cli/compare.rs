@@ -68,7 +68,10 @@ pub fn compare(args: Args) -> Result<(), Failure> {
         }
     }
     let placed = compare::place_thresholds(&args.thresholds, &loaded[0]).map_err(failure)?;
-    let dir = args.out.clone().unwrap_or_else(|| compare::default_folder(&args.base));
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| crate::default_out(&args.base, "compare-", ""));
     files::begin(&dir).map_err(failure)?;
 
     let labels = compare::labels(&paths);

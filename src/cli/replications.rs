@@ -43,7 +43,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     let dir = args
         .out
         .clone()
-        .unwrap_or_else(|| default_out(&args.file, "-replications"));
+        .unwrap_or_else(|| default_out(&args.file, "", "-replications"));
     let mut options = replications::Options::new(args.metrics.clone());
     options.precision = args.precision;
     options.min = args.min;

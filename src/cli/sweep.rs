@@ -94,15 +94,11 @@ pub fn run(args: SweepArgs) -> Result<(), SweepError> {
 }
 
 fn default_folder(file: &Path, plan: &Plan) -> PathBuf {
-    let stem = file
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "run".into());
     let kind = match plan.design {
-        Design::Grid => "sweep",
-        Design::Tornado { .. } => "tornado",
+        Design::Grid => "sweep-",
+        Design::Tornado { .. } => "tornado-",
     };
-    Path::new("outputs").join(format!("{kind}-{stem}"))
+    crate::default_out(file, kind, "")
 }
 
 fn summarise(out: &mut impl Write, plan: &Plan, results: &[PointResult], dir: &Path) -> std::io::Result<()> {

@@ -36,7 +36,10 @@ pub const OVERLOADED: &str =
 pub fn run(args: &Args) -> Result<(), Failure> {
     let loaded = load(&args.file)?;
     let scenario = &loaded.scenario;
-    let dir = args.out.clone().unwrap_or_else(|| default_out(&args.file, "-warmup"));
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(&args.file, "", "-warmup"));
     let progress = Progress::new(Some(args.replicates), args.quiet);
     let weekly = warmup::weekly_from_start(
         scenario,

@@ -21,7 +21,7 @@ use crate::plot::PlotError;
 use crate::scenario::LoadedScenario;
 use crate::stats::paired::PairedDifference;
 use crate::stats::{Aggregate, Summary, COLUMNS};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use threshold::{Exceedance, PlacedThreshold, Threshold};
 
 /// Why a comparison cannot be made or written.
@@ -138,12 +138,6 @@ pub fn labels(files: &[PathBuf]) -> Vec<String> {
 /// Places every threshold on the (shared) calendar of the base scenario.
 pub fn place_thresholds(thresholds: &[Threshold], base: &LoadedScenario) -> Result<Vec<PlacedThreshold>, CompareError> {
     thresholds.iter().map(|t| threshold::place(t, &base.scenario)).collect()
-}
-
-/// The default output folder: `outputs/compare-<base stem>/`.
-pub fn default_folder(base: &Path) -> PathBuf {
-    let stem = labels(&[base.to_path_buf()]).swap_remove(0);
-    Path::new("outputs").join(format!("compare-{stem}"))
 }
 
 /// One scenario of a comparison, after it ran.
