@@ -1,11 +1,23 @@
-//! The future event list: a binary min-heap of (time, event) pairs.
+//! The future event list: a calendar queue of (time, event) keys.
 //!
 //! Times are non-negative, so the bit pattern of an `f64` time orders like
-//! the time itself and the heap can compare integers. The second key packs
+//! the time itself and the queue can compare integers. The second key packs
 //! the event kind, the entity and an epoch; besides carrying the payload it
 //! breaks ties between simultaneous events in a fixed order, so a replicate
 //! is reproducible to the bit. An event whose epoch no longer matches its
 //! entity's is stale (the person moved on) and is skipped when popped.
+//!
+//! A calendar queue (Brown, 1988) rather than a heap because of the shape of
+//! this model's future: a few hundred events spread over the coming weeks,
+//! about ten falling due on any one day. Each day has its own bucket; a push
+//! appends to its day's bucket, and a day's bucket is sorted once, when the
+//! clock reaches it. Both are a few instructions where a heap of a few
+//! hundred keys crosses nine levels on every push and pop. Events more than
+//! [`DAYS`] days ahead (a long patience, a tenure of years) wait in a small
+//! heap and move into the calendar as the clock comes within range.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 /// What a scheduled event does when it comes due.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,40 +72,62 @@ pub struct Event {
 const EPOCH_BITS: u32 = 24;
 const EPOCH_MASK: u64 = (1 << EPOCH_BITS) - 1;
 
-/// The heap of future events. Cleared, not reallocated, between replicates.
+/// Days the calendar spans ahead of the clock; later events wait in a heap.
+pub const DAYS: u64 = 1024;
+
+/// The queue of future events. Cleared, not reallocated, between replicates.
 /// Each entry is one `u128`, the time's bits above the payload, so that one
 /// integer comparison orders by time and then by payload.
-///
-/// A hand-written binary min-heap rather than `std`'s, for one reason:
-/// popping is deferred. [`pop`](Self::pop) reads the top and leaves it in
-/// place; the next [`push`](Self::push) takes its slot and sifts down once,
-/// instead of a removal and an insertion each crossing the heap. Almost every
-/// event schedules another, so this saves most of the queue's work. Keys are
-/// distinct, so the order of pops is the same either way.
-#[derive(Default)]
 pub struct EventQueue {
-    heap: Vec<u128>,
-    /// The top has been handed out by `pop` but is still in the heap.
-    popped: bool,
+    /// `buckets[d % DAYS]` holds the events of day `d`, for `d` in `low..low + DAYS`.
+    buckets: Vec<Vec<u128>>,
+    /// Events of day `low + DAYS` or later, earliest first.
+    far: BinaryHeap<Reverse<u128>>,
+    /// The day of the last event popped. No event is pushed earlier, because
+    /// the model only schedules at or after its clock, which is never
+    /// behind the last event it handled.
+    low: u64,
+    /// The days from `low` up to `scan` hold no events.
+    scan: u64,
+    /// The day whose bucket is sorted, latest key first so that its earliest
+    /// is popped from the end; `u64::MAX` if none.
+    sorted: u64,
+    len: usize,
 }
 
-/// The key of no event: later than any real one.
-pub const NO_EVENT: u128 = u128::MAX;
+/// The key of no event: at infinity, later than any real one.
+pub const NO_EVENT: u128 = ((0x7ff0_0000_0000_0000_u64 as u128) << 64) | u64::MAX as u128;
+
+impl Default for EventQueue {
+    fn default() -> Self {
+        EventQueue {
+            buckets: vec![Vec::new(); DAYS as usize],
+            far: BinaryHeap::new(),
+            low: 0,
+            scan: 0,
+            sorted: u64::MAX,
+            len: 0,
+        }
+    }
+}
 
 impl EventQueue {
     pub fn clear(&mut self) {
-        self.heap.clear();
-        self.popped = false;
+        self.buckets.iter_mut().for_each(Vec::clear);
+        self.far.clear();
+        self.low = 0;
+        self.scan = 0;
+        self.sorted = u64::MAX;
+        self.len = 0;
     }
 
     /// Events in the queue, stale ones included.
-    pub fn len(&mut self) -> usize {
-        self.settle();
-        self.heap.len()
+    pub fn len(&self) -> usize {
+        self.len
     }
 
-    pub fn is_empty(&mut self) -> bool {
-        self.len() == 0
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
     }
 
     #[inline]
@@ -101,87 +135,95 @@ impl EventQueue {
         debug_assert!(time >= 0.0);
         let payload = (u64::from(kind as u8) << 56) | (u64::from(id) << EPOCH_BITS) | (u64::from(epoch) & EPOCH_MASK);
         let key = (u128::from(time.to_bits()) << 64) | u128::from(payload);
-        if std::mem::take(&mut self.popped) {
-            self.replace_top(key);
+        self.len += 1;
+        self.place(key);
+    }
+
+    /// The day of a key: its time rounded down (times are days). Through
+    /// `i64`, one instruction, where a direct conversion to `u64` takes several;
+    /// times are never negative, and those past `i64::MAX` days saturate.
+    #[inline]
+    fn day(key: u128) -> u64 {
+        Self::time_of(key) as i64 as u64
+    }
+
+    #[inline]
+    fn place(&mut self, key: u128) {
+        let day = Self::day(key);
+        debug_assert!(day >= self.low, "an event scheduled before the clock");
+        if day >= self.low.saturating_add(DAYS) {
+            self.far.push(Reverse(key));
+            return;
+        }
+        let bucket = &mut self.buckets[(day % DAYS) as usize];
+        if day == self.sorted {
+            let at = bucket.partition_point(|&k| k > key);
+            bucket.insert(at, key);
         } else {
-            self.heap.push(key);
-            self.sift_up(self.heap.len() - 1, key);
+            bucket.push(key);
         }
-    }
-
-    /// Removes the top if `pop` handed it out and nothing has taken its slot.
-    #[inline]
-    fn settle(&mut self) {
-        if std::mem::take(&mut self.popped) {
-            if let Some(last) = self.heap.pop() {
-                if !self.heap.is_empty() {
-                    self.replace_top(last);
-                }
-            }
-        }
-    }
-
-    /// Puts `key` in place of the top: the hole goes down to a leaf along the
-    /// smaller children (one comparison per level), then `key` rises from
-    /// there. A new key usually belongs near the bottom, so this beats the
-    /// two comparisons per level of a plain sift-down.
-    #[inline]
-    fn replace_top(&mut self, key: u128) {
-        let heap = &mut self.heap[..];
-        let n = heap.len();
-        let mut hole = 0;
-        let mut child = 1;
-        while child + 1 < n {
-            child += usize::from(heap[child + 1] < heap[child]);
-            heap[hole] = heap[child];
-            hole = child;
-            child = 2 * hole + 1;
-        }
-        if child < n {
-            heap[hole] = heap[child];
-            hole = child;
-        }
-        self.sift_up(hole, key);
-    }
-
-    #[inline]
-    fn sift_up(&mut self, mut hole: usize, key: u128) {
-        let heap = &mut self.heap[..];
-        while hole > 0 {
-            let parent = (hole - 1) / 2;
-            if heap[parent] <= key {
-                break;
-            }
-            heap[hole] = heap[parent];
-            hole = parent;
-        }
-        heap[hole] = key;
+        self.scan = self.scan.min(day);
     }
 
     /// The key of the earliest event ([`NO_EVENT`] if none): its time, then
     /// its payload, the order in which events are due.
     #[inline]
     pub fn next_key(&mut self) -> u128 {
-        self.settle();
-        self.heap.first().copied().unwrap_or(NO_EVENT)
+        let end = self.low.saturating_add(DAYS);
+        while self.scan < end {
+            let day = self.scan;
+            let bucket = &mut self.buckets[(day % DAYS) as usize];
+            if let Some(&last) = bucket.last() {
+                if self.sorted != day {
+                    bucket.sort_unstable_by(|a, b| b.cmp(a));
+                    self.sorted = day;
+                    return bucket[bucket.len() - 1];
+                }
+                return last;
+            }
+            self.scan += 1;
+        }
+        self.far.peek().map_or(NO_EVENT, |r| r.0)
     }
 
-    /// The time of an event key, or infinity for [`NO_EVENT`].
+    /// The time of an event key, infinity for [`NO_EVENT`].
     #[inline]
     pub fn time_of(key: u128) -> f64 {
-        if key == NO_EVENT {
-            f64::INFINITY
-        } else {
-            f64::from_bits((key >> 64) as u64)
-        }
+        f64::from_bits((key >> 64) as u64)
     }
 
     #[inline]
     pub fn pop(&mut self) -> Option<Event> {
-        self.settle();
-        let key = *self.heap.first()?;
-        self.popped = true;
+        let key = self.next_key();
+        if key == NO_EVENT {
+            return None;
+        }
+        if self.scan < self.low.saturating_add(DAYS) {
+            self.buckets[(self.scan % DAYS) as usize].pop();
+        } else {
+            self.far.pop();
+            self.scan = Self::day(key);
+        }
+        self.len -= 1;
+        self.advance_to(Self::day(key));
         Some(Self::decode(key))
+    }
+
+    /// Moves the calendar's window to start at `day`, bringing in the far
+    /// events that now fall within it.
+    fn advance_to(&mut self, day: u64) {
+        if day == self.low {
+            return;
+        }
+        self.low = day;
+        let end = day.saturating_add(DAYS);
+        while let Some(&Reverse(key)) = self.far.peek() {
+            if Self::day(key) >= end {
+                break;
+            }
+            self.far.pop();
+            self.place(key);
+        }
     }
 
     #[inline]
@@ -192,17 +234,6 @@ impl EventQueue {
             kind: EventKind::ALL[(payload >> 56) as usize],
             id: ((payload >> EPOCH_BITS) & 0xffff_ffff) as u32,
             epoch: (payload & EPOCH_MASK) as u32,
-        }
-    }
-
-    /// Keeps only the events for which `live` holds, and rebuilds the heap:
-    /// drops stale events in bulk when they would otherwise crowd it.
-    pub fn retain(&mut self, mut live: impl FnMut(&Event) -> bool) {
-        self.settle();
-        self.heap.retain(|&key| live(&Self::decode(key)));
-        for i in 1..self.heap.len() {
-            let key = self.heap[i];
-            self.sift_up(i, key);
         }
     }
 
@@ -233,8 +264,9 @@ mod tests {
         assert!(q.pop().is_none());
     }
 
-    /// Random pushes and pops, some pops followed by a push that takes the
-    /// popped slot, against a sorted list: every pop is the smallest key left.
+    /// Random pushes and pops against a sorted list: every pop is the
+    /// smallest key left. Pushes fall at or after the last pop, as the
+    /// model's do, from the same day to years ahead (past the calendar).
     #[test]
     fn agrees_with_a_sorted_list() {
         let mut q = EventQueue::default();
@@ -246,27 +278,31 @@ mod tests {
             x ^= x << 17;
             x
         };
-        for step in 0..20_000u32 {
+        let mut clock = 0.0;
+        for step in 0..40_000u32 {
             let r = next();
             if r % 3 == 0 && !reference.is_empty() {
                 reference.sort_unstable();
                 let (time, id) = reference.remove(0);
+                assert_eq!(EventQueue::time_of(q.next_key()).to_bits(), time, "step {step}");
                 let e = q.pop().unwrap();
                 assert_eq!((e.time.to_bits(), e.id), (time, id), "step {step}");
+                clock = e.time;
             } else {
-                let time = ((r >> 8) % 1000) as f64 / 8.0;
+                // Mostly within weeks; one in sixteen up to eight years ahead.
+                let span = if r % 16 == 1 { 3000.0 } else { 60.0 };
+                let time = clock + ((r >> 8) % 4096) as f64 / 4096.0 * span * f64::from((r >> 40) as u8 % 2);
                 q.push(time, EventKind::SupportStep, step, 0);
                 reference.push((time.to_bits(), step));
             }
             assert_eq!(q.len(), reference.len());
         }
-        q.retain(|e| e.id % 2 == 0);
-        reference.retain(|&(_, id)| id % 2 == 0);
         reference.sort_unstable();
         for (time, id) in reference {
             let e = q.pop().unwrap();
             assert_eq!((e.time.to_bits(), e.id), (time, id));
         }
         assert!(q.pop().is_none());
+        assert!(q.is_empty());
     }
 }

@@ -131,11 +131,6 @@ struct ServiceState {
 pub struct Simulation {
     persons: Vec<Person>,
     queue: EventQueue,
-    /// Timeouts, apart from the other events: a waiting person's patience
-    /// running out and a held person's hold ending. Most never happen (the
-    /// person is allocated or finds a place first), and their stale entries
-    /// are swept out in bulk here rather than crowding the main heap.
-    timeouts: EventQueue,
     waiting: Vec<VecDeque<(u32, u32)>>,
     holding: Vec<VecDeque<(u32, u32)>>,
     workers: Vec<Worker>,
@@ -187,6 +182,7 @@ struct Run<'a, T: Trace> {
     levels: Levels,
     last_time: f64,
     next_week: usize,
+    next_week_time: f64,
     next_referral: f64,
     rate_segment: usize,
     next_dated: usize,
@@ -199,7 +195,6 @@ impl<'a, T: Trace> Run<'a, T> {
     fn new(sim: &'a mut Simulation, plan: &'a Plan<'a>, rng: Streams, trace: &'a mut T) -> Self {
         sim.persons.clear();
         sim.queue.clear();
-        sim.timeouts.clear();
         sim.waiting.resize_with(plan.priority_levels, VecDeque::new);
         sim.waiting.iter_mut().for_each(VecDeque::clear);
         sim.holding.resize_with(plan.scenario.categories.len(), VecDeque::new);
@@ -216,6 +211,7 @@ impl<'a, T: Trace> Run<'a, T> {
             levels: Levels::default(),
             last_time: 0.0,
             next_week: 0,
+            next_week_time: f64::INFINITY,
             next_referral: 0.0,
             rate_segment: 0,
             next_dated: 0,
@@ -236,6 +232,7 @@ impl<'a, T: Trace> Run<'a, T> {
     // ----- set-up -------------------------------------------------------
 
     fn initialise(&mut self) {
+        self.next_week_time = self.week_time(0);
         let s = self.plan.scenario;
         let lw = &s.link_workers;
         self.sim.workers.truncate(0);
@@ -362,20 +359,8 @@ impl<'a, T: Trace> Run<'a, T> {
         let p = &self.sim.persons[idx as usize];
         if let (State::Waiting, Some(patience)) = (p.state, &self.plan.patience) {
             let (epoch, t) = (p.epoch, self.now + patience.sample(triage));
-            self.push_timeout(t, EventKind::Renege, idx, epoch);
+            self.sim.queue.push(t, EventKind::Renege, idx, epoch);
         }
-    }
-
-    /// Schedules a renege or a hold's end. Live timeouts number at most the
-    /// people waiting or held; once stale ones outnumber them, sweep them out.
-    fn push_timeout(&mut self, t: f64, kind: EventKind, idx: u32, epoch: u32) {
-        if self.sim.timeouts.len() > 2 * (self.levels.waiting + self.levels.held) as usize + 64 {
-            let persons = &self.sim.persons;
-            self.sim
-                .timeouts
-                .retain(|e| timeout_applies(&persons[e.id as usize], e.kind, e.epoch));
-        }
-        self.sim.timeouts.push(t, kind, idx, epoch);
     }
 
     // ----- the loop -----------------------------------------------------
@@ -383,147 +368,151 @@ impl<'a, T: Trace> Run<'a, T> {
     fn event_loop(&mut self) {
         loop {
             let dated = self.plan.dated.get(self.next_dated).map_or(f64::INFINITY, |d| d.0);
-            let (queued, timeout) = (self.sim.queue.next_key(), self.sim.timeouts.next_key());
-            let due = EventQueue::time_of(queued.min(timeout));
-            let t = dated.min(self.next_referral).min(due);
+            let due = EventQueue::time_of(self.sim.queue.next_key());
+            // On a tie, dated changes come first, then referrals, then the queue.
+            let from_queue = due < dated && due < self.next_referral;
+            let t = if from_queue {
+                due
+            } else if dated <= self.next_referral {
+                dated
+            } else {
+                self.next_referral
+            };
             if t > self.end {
                 break;
             }
-            self.advance(t);
-            self.now = t;
-            if dated <= self.next_referral && dated <= due {
+            if from_queue {
+                let Some(e) = self.sim.queue.pop() else { break };
+                if !self.applies(e.kind, e.id, e.epoch) {
+                    continue;
+                }
+                self.advance(t);
+                self.due_event(e.kind, e.id);
+            } else if dated <= self.next_referral {
+                self.advance(t);
                 let (_, what) = self.plan.dated[self.next_dated];
                 self.next_dated += 1;
                 self.dated_event(what);
-            } else if self.next_referral <= due {
+            } else {
+                self.advance(t);
                 self.fresh_referral();
                 self.next_referral = self.draw_next_referral(t);
-            } else {
-                let from = if timeout < queued {
-                    &mut self.sim.timeouts
-                } else {
-                    &mut self.sim.queue
-                };
-                let Some(e) = from.pop() else { break };
-                if !self.due_event(e.kind, e.id, e.epoch) {
-                    continue;
-                }
             }
             self.sim.record.events += 1;
         }
         self.advance(self.end);
-        self.now = self.end;
     }
 
-    /// Dispatches a due event; returns false if it was stale.
-    fn due_event(&mut self, kind: EventKind, id: u32, epoch: u32) -> bool {
+    /// Whether a popped event still applies: its person, post or service is
+    /// as it was when the event was scheduled. Stale events are dropped
+    /// before the clock moves, since they change nothing.
+    fn applies(&self, kind: EventKind, id: u32, epoch: u32) -> bool {
         let i = id as usize;
+        let current = |entity_epoch| EventQueue::current(epoch, entity_epoch);
         match kind {
             EventKind::SupportStep => {
                 let p = &self.sim.persons[i];
-                if p.state != State::Supported || !EventQueue::current(epoch, p.epoch) {
-                    return false;
-                }
-                self.support_step(id);
+                p.state == State::Supported && current(p.epoch)
             }
             EventKind::HoldEnds => {
                 let p = &self.sim.persons[i];
-                if !timeout_applies(p, kind, epoch) {
-                    return false;
-                }
-                let exit = if p.hold_ends_unmet {
+                p.state == State::Held && current(p.epoch)
+            }
+            EventKind::Renege => {
+                let p = &self.sim.persons[i];
+                p.state == State::Waiting && current(p.epoch)
+            }
+            EventKind::LeavesVcsePlace => {
+                let p = &self.sim.persons[i];
+                p.service != NONE && current(p.vcse_epoch)
+            }
+            EventKind::ReReferral => true,
+            EventKind::WorkerLeaves => {
+                let w = &self.sim.workers[i];
+                w.in_post && current(w.epoch)
+            }
+            EventKind::WorkerStarts => {
+                let w = &self.sim.workers[i];
+                w.funded && !w.in_post && current(w.epoch)
+            }
+            EventKind::InductionEnds => {
+                let w = &self.sim.workers[i];
+                w.in_post && w.inducting && current(w.epoch)
+            }
+            EventKind::ServiceCloses => {
+                let v = &self.sim.services[i];
+                v.open && current(v.epoch)
+            }
+            EventKind::ServiceReopens => {
+                let v = &self.sim.services[i];
+                !v.open && current(v.epoch)
+            }
+        }
+    }
+
+    /// Carries out an event that [`applies`](Self::applies).
+    fn due_event(&mut self, kind: EventKind, id: u32) {
+        let i = id as usize;
+        match kind {
+            EventKind::SupportStep => self.support_step(id),
+            EventKind::HoldEnds => {
+                let exit = if self.sim.persons[i].hold_ends_unmet {
                     Exit::Unmet
                 } else {
                     Exit::Disengaged
                 };
                 self.exit(id, exit);
             }
-            EventKind::Renege => {
-                if !timeout_applies(&self.sim.persons[i], kind, epoch) {
-                    return false;
-                }
-                self.exit(id, Exit::Reneged);
-            }
+            EventKind::Renege => self.exit(id, Exit::Reneged),
             EventKind::LeavesVcsePlace => {
-                let p = &self.sim.persons[i];
-                if p.service == NONE || !EventQueue::current(epoch, p.vcse_epoch) {
-                    return false;
-                }
-                let service = p.service as usize;
+                let service = self.sim.persons[i].service as usize;
                 self.leave_service(id);
                 self.note("vcse_place_ends", Some(id), None, Some(service as u32));
                 self.admit_from_holding(self.plan.scenario.vcse.services[service].category);
             }
             EventKind::ReReferral => self.re_referral(id),
-            EventKind::WorkerLeaves => {
-                let w = &self.sim.workers[i];
-                if !w.in_post || !EventQueue::current(epoch, w.epoch) {
-                    return false;
-                }
-                self.worker_leaves(i, true);
-            }
+            EventKind::WorkerLeaves => self.worker_leaves(i, true),
             EventKind::WorkerStarts => {
-                let w = &self.sim.workers[i];
-                if !w.funded || w.in_post || !EventQueue::current(epoch, w.epoch) {
-                    return false;
-                }
                 let inducting = self.plan.scenario.link_workers.induction_duration > 0.0;
                 self.start_worker(i, inducting);
             }
             EventKind::InductionEnds => {
-                let w = &self.sim.workers[i];
-                if !w.in_post || !w.inducting || !EventQueue::current(epoch, w.epoch) {
-                    return false;
-                }
                 self.sim.workers[i].inducting = false;
                 self.note("induction_ends", None, Some(id), None);
                 self.refresh_worker_capacity(i);
             }
-            EventKind::ServiceCloses => {
-                let v = &self.sim.services[i];
-                if !v.open || !EventQueue::current(epoch, v.epoch) {
-                    return false;
-                }
-                self.service_closes(i);
-            }
+            EventKind::ServiceCloses => self.service_closes(i),
             EventKind::ServiceReopens => {
-                let v = &self.sim.services[i];
-                if v.open || !EventQueue::current(epoch, v.epoch) {
-                    return false;
-                }
                 self.sim.services[i].open = true;
                 self.note("service_reopens", None, None, Some(id));
                 self.refresh_capacity(i);
                 self.schedule_closure(i);
             }
         }
-        true
     }
 
-    /// Moves the clock to `t`: integrates the levels over the measured part of
-    /// the elapsed time and takes any weekly snapshots that fall due.
+    /// Moves the clock to `t` (at most the end): integrates the levels over
+    /// the measured part of the elapsed time and takes any weekly snapshots
+    /// that fall due.
+    #[inline]
     fn advance(&mut self, t: f64) {
-        let t = t.min(self.end);
+        debug_assert!(t <= self.end);
+        self.now = t;
         if t <= self.last_time {
             return;
         }
-        while self.next_week < self.plan.weeks {
-            let week_time = self.warm_up + 7.0 * self.next_week as f64;
-            if week_time > t {
-                break;
+        if t >= self.next_week_time {
+            self.take_snapshots(t);
+        }
+        let from = if self.last_time >= self.warm_up {
+            self.last_time
+        } else {
+            if t >= self.warm_up {
+                let peak = &mut self.sim.record.waiting_list_peak;
+                *peak = (*peak).max(self.levels.waiting);
             }
-            let l = &self.levels;
-            self.sim
-                .record
-                .weekly
-                .push([l.waiting, l.held, l.caseload, l.in_post, l.places_open]);
-            self.next_week += 1;
-        }
-        if self.last_time < self.warm_up && t >= self.warm_up {
-            let peak = &mut self.sim.record.waiting_list_peak;
-            *peak = (*peak).max(self.levels.waiting);
-        }
-        let from = self.last_time.max(self.warm_up);
+            self.warm_up
+        };
         if t > from {
             let dt = t - from;
             let l = &self.levels;
@@ -536,6 +525,29 @@ impl<'a, T: Trace> Run<'a, T> {
             r.fte_days += l.fte_in_post * dt;
         }
         self.last_time = t;
+    }
+
+    /// The weekly snapshots due by `t`, of the levels as they stand.
+    #[cold]
+    fn take_snapshots(&mut self, t: f64) {
+        while self.next_week_time <= t {
+            let l = &self.levels;
+            self.sim
+                .record
+                .weekly
+                .push([l.waiting, l.held, l.caseload, l.in_post, l.places_open]);
+            self.next_week += 1;
+            self.next_week_time = self.week_time(self.next_week);
+        }
+    }
+
+    /// When weekly snapshot `week` is taken (infinity past the last).
+    fn week_time(&self, week: usize) -> f64 {
+        if week < self.plan.weeks {
+            self.warm_up + 7.0 * week as f64
+        } else {
+            f64::INFINITY
+        }
     }
 
     fn finish(&mut self) {
@@ -929,7 +941,7 @@ impl<'a, T: Trace> Run<'a, T> {
         let epoch = p.epoch;
         if let Some((t, unmet)) = end {
             p.hold_ends_unmet = unmet;
-            self.push_timeout(t, EventKind::HoldEnds, idx, epoch);
+            self.sim.queue.push(t, EventKind::HoldEnds, idx, epoch);
         }
         self.note("held", Some(idx), Some(self.sim.persons[idx as usize].worker), None);
     }
@@ -1297,17 +1309,6 @@ impl<'a, T: Trace> Run<'a, T> {
         worker.epoch += 1;
         self.levels.vacant -= 1;
     }
-}
-
-/// Whether a renege or a hold's end still applies: the person is still
-/// waiting (or held) as they were when it was scheduled.
-fn timeout_applies(p: &Person, kind: EventKind, epoch: u32) -> bool {
-    let state = if kind == EventKind::Renege {
-        State::Waiting
-    } else {
-        State::Held
-    };
-    p.state == state && EventQueue::current(epoch, p.epoch)
 }
 
 fn pick_group(plan: &Plan, u: f64) -> usize {
