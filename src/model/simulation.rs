@@ -114,6 +114,13 @@ struct Worker {
     contract_end: f64,
 }
 
+impl Worker {
+    /// Places on the caseload not taken; none while it is over capacity.
+    fn free_places(&self) -> u32 {
+        self.capacity.saturating_sub(self.caseload.len() as u32)
+    }
+}
+
 #[derive(Clone, Debug)]
 struct ServiceState {
     /// This service's own stream of closure times and durations.
@@ -189,6 +196,9 @@ struct Run<'a, T: Trace> {
     fresh_referrals: u32,
     re_referrals: u32,
     filling: bool,
+    /// Free caseload places over all posts, so that allocation looks for a
+    /// post only when there is one to find.
+    free_places: u32,
 }
 
 impl<'a, T: Trace> Run<'a, T> {
@@ -218,6 +228,7 @@ impl<'a, T: Trace> Run<'a, T> {
             fresh_referrals: 0,
             re_referrals: 0,
             filling: false,
+            free_places: 0,
         }
     }
 
@@ -721,7 +732,7 @@ impl<'a, T: Trace> Run<'a, T> {
         let mut best = None;
         let mut best_free = 0;
         for (i, w) in self.sim.workers.iter().enumerate() {
-            let free = w.capacity.saturating_sub(w.caseload.len() as u32);
+            let free = w.free_places();
             if i != except && free > best_free {
                 best = Some(i);
                 best_free = free;
@@ -736,7 +747,11 @@ impl<'a, T: Trace> Run<'a, T> {
             return;
         }
         self.filling = true;
-        while self.levels.waiting > 0 {
+        debug_assert_eq!(
+            self.free_places,
+            self.sim.workers.iter().map(Worker::free_places).sum::<u32>()
+        );
+        while self.levels.waiting > 0 && self.free_places > 0 {
             let Some(w) = self.most_free_worker(usize::MAX) else {
                 break;
             };
@@ -771,13 +786,25 @@ impl<'a, T: Trace> Run<'a, T> {
     }
 
     fn add_to_caseload(&mut self, idx: u32, w: usize) {
-        let worker = &mut self.sim.workers[w];
+        let slot = self.update_worker(w, |worker| {
+            worker.caseload.push(idx);
+            worker.caseload.len() as u32 - 1
+        });
         let p = &mut self.sim.persons[idx as usize];
         p.worker = w as u32;
-        p.slot = worker.caseload.len() as u32;
+        p.slot = slot;
         p.state = State::Supported;
-        worker.caseload.push(idx);
         self.levels.caseload += 1;
+    }
+
+    /// Changes post `w` and keeps the count of free caseload places in step.
+    #[inline]
+    fn update_worker<R>(&mut self, w: usize, change: impl FnOnce(&mut Worker) -> R) -> R {
+        let worker = &mut self.sim.workers[w];
+        let before = worker.free_places();
+        let result = change(worker);
+        self.free_places = self.free_places - before + worker.free_places();
+        result
     }
 
     fn remove_from_caseload(&mut self, idx: u32) {
@@ -785,9 +812,11 @@ impl<'a, T: Trace> Run<'a, T> {
         if p.worker == NONE {
             return;
         }
-        let caseload = &mut self.sim.workers[p.worker as usize].caseload;
-        caseload.swap_remove(p.slot as usize);
-        if let Some(&moved) = caseload.get(p.slot as usize) {
+        let moved = self.update_worker(p.worker as usize, |worker| {
+            worker.caseload.swap_remove(p.slot as usize);
+            worker.caseload.get(p.slot as usize).copied()
+        });
+        if let Some(moved) = moved {
             self.sim.persons[moved as usize].slot = p.slot;
         }
         self.sim.persons[idx as usize].worker = NONE;
@@ -1122,9 +1151,8 @@ impl<'a, T: Trace> Run<'a, T> {
         } else {
             0
         };
-        let worker = &mut self.sim.workers[w];
-        self.levels.capacity = self.levels.capacity - worker.capacity + capacity;
-        worker.capacity = capacity;
+        self.levels.capacity = self.levels.capacity - self.sim.workers[w].capacity + capacity;
+        self.update_worker(w, |worker| worker.capacity = capacity);
         self.fill_places();
     }
 
@@ -1196,9 +1224,8 @@ impl<'a, T: Trace> Run<'a, T> {
         }
         let funded = worker.funded;
         self.note("link_worker_leaves", None, Some(w as u32), None);
-        let capacity = self.sim.workers[w].capacity;
-        self.levels.capacity -= capacity;
-        self.sim.workers[w].capacity = 0;
+        self.levels.capacity -= self.sim.workers[w].capacity;
+        self.update_worker(w, |worker| worker.capacity = 0);
         self.hand_over(w);
         if funded && refill {
             self.schedule_recruitment(w);
