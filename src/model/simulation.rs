@@ -1365,55 +1365,93 @@ fn delivery_at<'p>(plan: &'p Plan, t: f64) -> Option<&'p crate::scenario::Delive
 /// disengagement, the onward decision or the last contact, or until `stop_at`
 /// when replaying. Returns the step, its time, and the contacts done by then.
 fn walk_contacts(plan: &Plan, p: &Person, stop_at: f64, support_key: u64) -> (Step, f64, u16) {
-    let group = &plan.groups[p.group as usize];
-    let planning = group.planning_contact.min(p.contacts);
     if p.done >= p.contacts {
         return (Step::Complete, p.stretch_start, p.done);
     }
-    // Delivery periods are looked up only where a scenario has any; the draws are the same either way.
-    let periods = !plan.scenario.delivery_periods.is_empty();
-    let mut rng = person_stream(support_key, p.stream, p.part);
-    let mut k = p.done + 1;
-    let mut t = p.stretch_start;
-    if !p.stretch_contact_at_start {
-        t += interval(plan, group, periods, t, &mut rng);
+    let rng = person_stream(support_key, p.stream, p.part);
+    if plan.scenario.delivery_periods.is_empty() {
+        walk::<Steady>(plan, p, stop_at, rng)
+    } else {
+        walk::<InPeriods>(plan, p, stop_at, rng)
     }
-    loop {
-        if periods && p.excluded {
+}
+
+/// How delivery periods bear on contacts. Most scenarios have none, and the
+/// walk is compiled for them without the look-ups; the draws are the same.
+trait Delivery {
+    /// When a contact due at `t` happens: digitally excluded people wait out a pause.
+    fn resume(plan: &Plan, p: &Person, t: f64) -> f64;
+    fn disengage_chance(plan: &Plan, p: &Person, t: f64) -> f64;
+    fn interval_factor(plan: &Plan, t: f64) -> f64;
+}
+
+/// No delivery periods: every contact as the client group describes.
+struct Steady;
+
+impl Delivery for Steady {
+    #[inline(always)]
+    fn resume(_: &Plan, _: &Person, t: f64) -> f64 {
+        t
+    }
+    #[inline(always)]
+    fn disengage_chance(plan: &Plan, p: &Person, _: f64) -> f64 {
+        plan.groups[p.group as usize].disengage_per_contact
+    }
+    #[inline(always)]
+    fn interval_factor(_: &Plan, _: f64) -> f64 {
+        1.0
+    }
+}
+
+/// The scenario's delivery periods, looked up at each contact.
+struct InPeriods;
+
+impl Delivery for InPeriods {
+    fn resume(plan: &Plan, p: &Person, mut t: f64) -> f64 {
+        if p.excluded {
             while let Some(d) = delivery_at(plan, t).filter(|d| d.excluded_pause) {
                 t = d.to;
             }
         }
+        t
+    }
+    fn disengage_chance(plan: &Plan, p: &Person, t: f64) -> f64 {
+        disengage_probability(plan, p, t)
+    }
+    fn interval_factor(plan: &Plan, t: f64) -> f64 {
+        delivery_at(plan, t).map_or(1.0, |d| d.contact_interval_multiplier)
+    }
+}
+
+#[inline(always)]
+fn walk<D: Delivery>(plan: &Plan, p: &Person, stop_at: f64, mut rng: PersonRng) -> (Step, f64, u16) {
+    let group = &plan.groups[p.group as usize];
+    // The contact at which the onward decision falls due, if it is still to come.
+    let decision = if p.needs_onward && !p.decided {
+        group.planning_contact.min(p.contacts)
+    } else {
+        0
+    };
+    let mut k = p.done + 1;
+    let mut t = p.stretch_start;
+    if !p.stretch_contact_at_start {
+        t += group.interval.sample(&mut rng) * D::interval_factor(plan, t);
+    }
+    loop {
+        t = D::resume(plan, p, t);
         if t > stop_at {
             return (Step::Interrupted, t, k - 1);
         }
-        if k >= 2 {
-            let chance = if periods {
-                disengage_probability(plan, p, t)
-            } else {
-                group.disengage_per_contact
-            };
-            if rng.random::<f64>() < chance {
-                return (Step::Disengage, t, k - 1);
-            }
+        if k >= 2 && rng.random::<f64>() < D::disengage_chance(plan, p, t) {
+            return (Step::Disengage, t, k - 1);
         }
-        if p.needs_onward && !p.decided && k == planning {
+        if k == decision {
             return (Step::Decision, t, k);
         }
         if k >= p.contacts {
             return (Step::Complete, t, k);
         }
-        t += interval(plan, group, periods, t, &mut rng);
+        t += group.interval.sample(&mut rng) * D::interval_factor(plan, t);
         k += 1;
-    }
-}
-
-#[inline]
-fn interval(plan: &Plan, group: &super::plan::GroupPlan, periods: bool, t: f64, rng: &mut PersonRng) -> f64 {
-    let draw = group.interval.sample(rng);
-    if periods {
-        draw * delivery_at(plan, t).map_or(1.0, |d| d.contact_interval_multiplier)
-    } else {
-        draw
     }
 }
