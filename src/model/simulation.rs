@@ -392,20 +392,17 @@ impl<'a, T: Trace> Run<'a, T> {
             if t > self.end {
                 break;
             }
+            self.advance(t);
             if from_queue {
                 let Some(e) = self.sim.queue.pop() else { break };
-                if !self.applies(e.kind, e.id, e.epoch) {
+                if !self.due_event(e.kind, e.id, e.epoch) {
                     continue;
                 }
-                self.advance(t);
-                self.due_event(e.kind, e.id);
             } else if dated <= self.next_referral {
-                self.advance(t);
                 let (_, what) = self.plan.dated[self.next_dated];
                 self.next_dated += 1;
                 self.dated_event(what);
             } else {
-                self.advance(t);
                 self.fresh_referral();
                 self.next_referral = self.draw_next_referral(t);
             }
@@ -414,92 +411,91 @@ impl<'a, T: Trace> Run<'a, T> {
         self.advance(self.end);
     }
 
-    /// Whether a popped event still applies: its person, post or service is
-    /// as it was when the event was scheduled. Stale events are dropped
-    /// before the clock moves, since they change nothing.
-    fn applies(&self, kind: EventKind, id: u32, epoch: u32) -> bool {
+    /// Dispatches a due event; returns false if it was stale (its person,
+    /// post or service has moved on since it was scheduled).
+    fn due_event(&mut self, kind: EventKind, id: u32, epoch: u32) -> bool {
         let i = id as usize;
-        let current = |entity_epoch| EventQueue::current(epoch, entity_epoch);
         match kind {
             EventKind::SupportStep => {
                 let p = &self.sim.persons[i];
-                p.state == State::Supported && current(p.epoch)
+                if p.state != State::Supported || !EventQueue::current(epoch, p.epoch) {
+                    return false;
+                }
+                self.support_step(id);
             }
             EventKind::HoldEnds => {
                 let p = &self.sim.persons[i];
-                p.state == State::Held && current(p.epoch)
-            }
-            EventKind::Renege => {
-                let p = &self.sim.persons[i];
-                p.state == State::Waiting && current(p.epoch)
-            }
-            EventKind::LeavesVcsePlace => {
-                let p = &self.sim.persons[i];
-                p.service != NONE && current(p.vcse_epoch)
-            }
-            EventKind::ReReferral => true,
-            EventKind::WorkerLeaves => {
-                let w = &self.sim.workers[i];
-                w.in_post && current(w.epoch)
-            }
-            EventKind::WorkerStarts => {
-                let w = &self.sim.workers[i];
-                w.funded && !w.in_post && current(w.epoch)
-            }
-            EventKind::InductionEnds => {
-                let w = &self.sim.workers[i];
-                w.in_post && w.inducting && current(w.epoch)
-            }
-            EventKind::ServiceCloses => {
-                let v = &self.sim.services[i];
-                v.open && current(v.epoch)
-            }
-            EventKind::ServiceReopens => {
-                let v = &self.sim.services[i];
-                !v.open && current(v.epoch)
-            }
-        }
-    }
-
-    /// Carries out an event that [`applies`](Self::applies).
-    fn due_event(&mut self, kind: EventKind, id: u32) {
-        let i = id as usize;
-        match kind {
-            EventKind::SupportStep => self.support_step(id),
-            EventKind::HoldEnds => {
-                let exit = if self.sim.persons[i].hold_ends_unmet {
+                if p.state != State::Held || !EventQueue::current(epoch, p.epoch) {
+                    return false;
+                }
+                let exit = if p.hold_ends_unmet {
                     Exit::Unmet
                 } else {
                     Exit::Disengaged
                 };
                 self.exit(id, exit);
             }
-            EventKind::Renege => self.exit(id, Exit::Reneged),
+            EventKind::Renege => {
+                let p = &self.sim.persons[i];
+                if p.state != State::Waiting || !EventQueue::current(epoch, p.epoch) {
+                    return false;
+                }
+                self.exit(id, Exit::Reneged);
+            }
             EventKind::LeavesVcsePlace => {
-                let service = self.sim.persons[i].service as usize;
+                let p = &self.sim.persons[i];
+                if p.service == NONE || !EventQueue::current(epoch, p.vcse_epoch) {
+                    return false;
+                }
+                let service = p.service as usize;
                 self.leave_service(id);
                 self.note("vcse_place_ends", Some(id), None, Some(service as u32));
                 self.admit_from_holding(self.plan.scenario.vcse.services[service].category);
             }
             EventKind::ReReferral => self.re_referral(id),
-            EventKind::WorkerLeaves => self.worker_leaves(i, true),
+            EventKind::WorkerLeaves => {
+                let w = &self.sim.workers[i];
+                if !w.in_post || !EventQueue::current(epoch, w.epoch) {
+                    return false;
+                }
+                self.worker_leaves(i, true);
+            }
             EventKind::WorkerStarts => {
+                let w = &self.sim.workers[i];
+                if !w.funded || w.in_post || !EventQueue::current(epoch, w.epoch) {
+                    return false;
+                }
                 let inducting = self.plan.scenario.link_workers.induction_duration > 0.0;
                 self.start_worker(i, inducting);
             }
             EventKind::InductionEnds => {
+                let w = &self.sim.workers[i];
+                if !w.in_post || !w.inducting || !EventQueue::current(epoch, w.epoch) {
+                    return false;
+                }
                 self.sim.workers[i].inducting = false;
                 self.note("induction_ends", None, Some(id), None);
                 self.refresh_worker_capacity(i);
             }
-            EventKind::ServiceCloses => self.service_closes(i),
+            EventKind::ServiceCloses => {
+                let v = &self.sim.services[i];
+                if !v.open || !EventQueue::current(epoch, v.epoch) {
+                    return false;
+                }
+                self.service_closes(i);
+            }
             EventKind::ServiceReopens => {
+                let v = &self.sim.services[i];
+                if v.open || !EventQueue::current(epoch, v.epoch) {
+                    return false;
+                }
                 self.sim.services[i].open = true;
                 self.note("service_reopens", None, None, Some(id));
                 self.refresh_capacity(i);
                 self.schedule_closure(i);
             }
         }
+        true
     }
 
     /// Moves the clock to `t` (at most the end): integrates the levels over
