@@ -32,8 +32,9 @@ pub struct GroupPlan {
     pub contacts: Sampler,
     pub interval: Sampler,
     pub re_referral_delay: Sampler,
-    /// Cumulative category weights, for one uniform draw.
-    pub category_cdf: Vec<(usize, f64)>,
+    /// The group's VCSE categories and their cumulative weights, for one uniform draw.
+    pub categories: Vec<usize>,
+    pub category_cdf: Vec<f64>,
     /// The group's place in the waiting list order (0 first).
     pub priority_level: usize,
     pub disengage_per_contact: f64,
@@ -71,12 +72,13 @@ impl<'a> Plan<'a> {
                     contacts: Sampler::new(&g.contacts),
                     interval: Sampler::new(&g.contact_interval),
                     re_referral_delay: Sampler::new(&g.re_referral_delay),
+                    categories: g.categories.iter().map(|(c, _)| *c).collect(),
                     category_cdf: g
                         .categories
                         .iter()
-                        .map(|(c, w)| {
+                        .map(|(_, w)| {
                             acc += w;
-                            (*c, acc)
+                            acc
                         })
                         .collect(),
                     priority_level: 0,

@@ -7,6 +7,7 @@
 use crate::scenario::Distribution;
 use rand::Rng;
 use rand_distr::{Distribution as _, Exp1, Gamma, LogNormal};
+use std::hint::black_box;
 
 #[derive(Clone, Debug)]
 pub enum Sampler {
@@ -70,10 +71,19 @@ impl Sampler {
     }
 }
 
+/// The index that uniform draw `u` picks from cumulative weights: the first
+/// whose cumulative weight exceeds `u` (the last, should rounding leave `u`
+/// beyond them all). Counted rather than searched: where the search stops is
+/// as random as the draw, and a processor mispredicts it.
+pub fn pick(cumulative: &[f64], u: f64) -> usize {
+    let below = cumulative.iter().filter(|&&c| u >= c).count();
+    below.min(cumulative.len().saturating_sub(1))
+}
+
 /// A triangular distribution sampled by inversion, as `rand_distr` does, but
-/// choosing the operands before the one square root rather than branching
-/// around it: which side of the mode a draw falls is a coin toss the processor
-/// cannot predict, and most of spcap's draws are triangular contact intervals.
+/// without branches: which side of the mode a draw falls is a coin toss the
+/// processor cannot predict, and most of spcap's draws are triangular
+/// contact intervals.
 #[derive(Clone, Copy, Debug)]
 pub struct Triangle {
     min: f64,
@@ -88,17 +98,13 @@ impl Triangle {
     fn sample(&self, u: f64) -> f64 {
         let position = u * self.range;
         let left = position < self.rising;
-        let area = if left {
-            position * self.rising
-        } else {
-            (self.range - position) * self.falling
-        };
+        // Both sides are worked out and one is picked by index. The index is
+        // hidden from the optimiser, which would otherwise turn the pick back
+        // into a branch that mispredicts on every other draw.
+        let side = black_box(usize::from(left));
+        let area = [(self.range - position) * self.falling, position * self.rising][side];
         let offset = area.sqrt();
-        if left {
-            self.min + offset
-        } else {
-            self.max - offset
-        }
+        [self.max - offset, self.min + offset][side]
     }
 }
 

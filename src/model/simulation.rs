@@ -16,6 +16,7 @@
 use super::plan::{Dated, Plan};
 use super::queue::{EventKind, EventQueue};
 use super::random::{person_stream, PersonRng, Streams};
+use super::sampling::pick;
 use super::record::{Exit, ReplicateRecord, Trace};
 use crate::scenario::{units, HoldingPolicy, ReReferralReason};
 use rand::Rng as _;
@@ -609,13 +610,7 @@ impl<'a, T: Trace> Run<'a, T> {
         let mut a = person_stream(self.rng.support_key, stream, PART_ATTRIBUTES);
         let contacts = gp.contacts.sample_count(&mut a).min(u32::from(u16::MAX)) as u16;
         let needs_onward = a.random::<f64>() < g.onward_need;
-        let u: f64 = a.random();
-        let category = gp
-            .category_cdf
-            .iter()
-            .find(|(_, c)| u < *c)
-            .or(gp.category_cdf.last())
-            .map_or(0, |(c, _)| *c);
+        let category = gp.categories.get(pick(&gp.category_cdf, a.random())).map_or(0, |c| *c);
         let excluded = a.random::<f64>() < g.digitally_excluded_share;
         self.sim.persons.push(Person {
             referral_time: time,
@@ -1335,10 +1330,7 @@ impl<'a, T: Trace> Run<'a, T> {
 }
 
 fn pick_group(plan: &Plan, u: f64) -> usize {
-    plan.group_cdf
-        .iter()
-        .position(|c| u < *c)
-        .unwrap_or(plan.group_cdf.len() - 1)
+    pick(&plan.group_cdf, u)
 }
 
 /// The chance of disengaging at a contact at time `t`, with the delivery mode in force.
