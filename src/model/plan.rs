@@ -56,6 +56,8 @@ pub struct Plan<'a> {
     pub recruitment_delay: Sampler,
     pub attendance: Vec<Sampler>,
     pub closure_duration: Vec<Sampler>,
+    /// The services of each VCSE category, in scenario order.
+    pub services_of: Vec<Vec<usize>>,
     /// Number of weekly snapshots after the warm-up.
     pub weeks: usize,
 }
@@ -120,6 +122,12 @@ impl<'a> Plan<'a> {
                 .services
                 .iter()
                 .map(|s| Sampler::new(&s.closures.duration))
+                .collect(),
+            services_of: (0..scenario.categories.len())
+                .map(|c| {
+                    let services = scenario.vcse.services.iter().enumerate();
+                    services.filter(|(_, s)| s.category == c).map(|(i, _)| i).collect()
+                })
                 .collect(),
             weeks: ((end - scenario.warm_up) / 7.0).ceil().max(0.0) as usize,
         };

@@ -856,10 +856,7 @@ impl<'a, T: Trace> Run<'a, T> {
     fn free_service(&self, category: usize) -> Option<usize> {
         let mut best = None;
         let mut best_free = 0;
-        for (i, v) in self.plan.scenario.vcse.services.iter().enumerate() {
-            if v.category != category {
-                continue;
-            }
+        for &i in &self.plan.services_of[category] {
             let s = &self.sim.services[i];
             let free = s.capacity.saturating_sub(s.attendees.len() as u32);
             if free > best_free {
@@ -986,17 +983,21 @@ impl<'a, T: Trace> Run<'a, T> {
     /// Ends a referral with a named exit, frees its caseload place, and perhaps schedules a re-referral.
     fn exit(&mut self, idx: u32, exit: Exit) {
         let p = self.sim.persons[idx as usize];
-        match p.state {
-            State::New => {}
-            State::Waiting => self.levels.waiting -= 1,
-            State::Held => {
-                self.levels.held -= 1;
-                self.remove_from_caseload(idx);
-            }
-            State::Supported => self.remove_from_caseload(idx),
-            State::Gone => return,
+        // Tests rather than a `match`, whose jump table mispredicts: most
+        // people leave from a caseload, and the tests are predicted.
+        if p.state == State::Gone {
+            return;
         }
         let was_on_caseload = matches!(p.state, State::Held | State::Supported);
+        if was_on_caseload {
+            self.remove_from_caseload(idx);
+        }
+        if p.state == State::Held {
+            self.levels.held -= 1;
+        }
+        if p.state == State::Waiting {
+            self.levels.waiting -= 1;
+        }
         {
             let p = &mut self.sim.persons[idx as usize];
             p.state = State::Gone;
