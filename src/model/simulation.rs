@@ -382,7 +382,7 @@ impl<'a, T: Trace> Run<'a, T> {
             let dated = self.plan.dated.get(self.next_dated).map_or(f64::INFINITY, |d| d.0);
             let due = EventQueue::time_of(self.sim.queue.next_key());
             // On a tie, dated changes come first, then referrals, then the queue.
-            let from_queue = due < dated && due < self.next_referral;
+            let from_queue = (due < dated) & (due < self.next_referral);
             let t = if from_queue {
                 due
             } else if dated <= self.next_referral {
@@ -803,13 +803,8 @@ impl<'a, T: Trace> Run<'a, T> {
         if p.worker == NONE {
             return;
         }
-        let moved = self.update_worker(p.worker as usize, |worker| {
-            worker.caseload.swap_remove(p.slot as usize);
-            worker.caseload.get(p.slot as usize).copied()
-        });
-        if let Some(moved) = moved {
-            self.sim.persons[moved as usize].slot = p.slot;
-        }
+        let moved = self.update_worker(p.worker as usize, |worker| swap_out(&mut worker.caseload, p.slot, idx));
+        self.sim.persons[moved as usize].slot = p.slot;
         self.sim.persons[idx as usize].worker = NONE;
         self.levels.caseload -= 1;
     }
@@ -1044,11 +1039,8 @@ impl<'a, T: Trace> Run<'a, T> {
 
     fn leave_service(&mut self, idx: u32) {
         let p = self.sim.persons[idx as usize];
-        let attendees = &mut self.sim.services[p.service as usize].attendees;
-        attendees.swap_remove(p.service_slot as usize);
-        if let Some(&moved) = attendees.get(p.service_slot as usize) {
-            self.sim.persons[moved as usize].service_slot = p.service_slot;
-        }
+        let moved = swap_out(&mut self.sim.services[p.service as usize].attendees, p.service_slot, idx);
+        self.sim.persons[moved as usize].service_slot = p.service_slot;
         let p = &mut self.sim.persons[idx as usize];
         p.service = NONE;
         p.vcse_epoch += 1;
@@ -1328,6 +1320,16 @@ impl<'a, T: Trace> Run<'a, T> {
         worker.epoch += 1;
         self.levels.vacant -= 1;
     }
+}
+
+/// Takes the person at `slot` out of a list of people (a caseload, a
+/// service's attendees) by moving the last into the gap. Returns who holds
+/// `slot` now, whose slot must be set to it: the person removed, if they were
+/// last, and setting theirs does no harm. Always writing a slot spares a
+/// branch on whether the last was moved, which is as random as who leaves.
+fn swap_out(list: &mut Vec<u32>, slot: u32, removed: u32) -> u32 {
+    list.swap_remove(slot as usize);
+    list.get(slot as usize).copied().unwrap_or(removed)
 }
 
 fn pick_group(plan: &Plan, u: f64) -> usize {
