@@ -16,8 +16,8 @@
 use super::plan::{Dated, Plan};
 use super::queue::{EventKind, EventQueue};
 use super::random::{person_stream, PersonRng, Streams};
-use super::sampling::pick;
 use super::record::{Exit, ReplicateRecord, Trace};
+use super::sampling::pick;
 use crate::scenario::{units, HoldingPolicy, ReReferralReason};
 use rand::Rng as _;
 use rand_distr::Exp1;
@@ -1039,7 +1039,11 @@ impl<'a, T: Trace> Run<'a, T> {
 
     fn leave_service(&mut self, idx: u32) {
         let p = self.sim.persons[idx as usize];
-        let moved = swap_out(&mut self.sim.services[p.service as usize].attendees, p.service_slot, idx);
+        let moved = swap_out(
+            &mut self.sim.services[p.service as usize].attendees,
+            p.service_slot,
+            idx,
+        );
         self.sim.persons[moved as usize].service_slot = p.service_slot;
         let p = &mut self.sim.persons[idx as usize];
         p.service = NONE;
