@@ -64,10 +64,14 @@ impl Sampler {
         }
     }
 
-    /// A whole number of at least 1 (contacts), rounding a continuous draw to the nearest.
+    /// A whole number of at least 1 (contacts), rounding a continuous draw to
+    /// the nearest, halves up. Adding a half and truncating is exact for
+    /// counts like these and, unlike `f64::round`, needs no call into the
+    /// maths library on a processor without SSE4.1; negative draws saturate
+    /// to 0 before the clamp.
     #[inline(always)]
     pub fn sample_count<R: Rng>(&self, rng: &mut R) -> u32 {
-        self.sample(rng).round().clamp(1.0, 10_000.0) as u32
+        ((self.sample(rng) + 0.5) as u32).clamp(1, 10_000)
     }
 }
 
