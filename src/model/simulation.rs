@@ -381,7 +381,9 @@ impl<'a, T: Trace> Run<'a, T> {
         loop {
             let dated = self.plan.dated.get(self.next_dated).map_or(f64::INFINITY, |d| d.0);
             let due = EventQueue::time_of(self.sim.queue.next_key());
-            // On a tie, dated changes come first, then referrals, then the queue.
+            // On a tie, dated changes come first, then referrals, then the
+            // queue. `&` rather than `&&`: one branch, not two, on what is
+            // close to a coin toss between a referral and a queued event.
             let from_queue = (due < dated) & (due < self.next_referral);
             let t = if from_queue {
                 due
