@@ -7,8 +7,8 @@
 //! file has been written (each atomically). `docs/compare.md` defines every column.
 
 use super::{CompareError, Comparison};
-use crate::output::{number, write_atomically, OutputError};
-use crate::plot::Results;
+use crate::output::{number, remove_if_present, write_atomically, OutputError};
+use crate::plot::{write_drawing, Results};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -49,11 +49,7 @@ pub const THRESHOLD_COLUMNS: [&str; 12] = [
 /// folder does not look complete while the scenarios run.
 pub fn begin(dir: &Path) -> Result<(), CompareError> {
     std::fs::create_dir_all(dir).map_err(|e| OutputError::new(dir, e))?;
-    let marker = dir.join("comparison.html");
-    match std::fs::remove_file(&marker) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(OutputError::new(&marker, e).into()),
-        _ => Ok(()),
-    }
+    Ok(remove_if_present(&dir.join("comparison.html"))?)
 }
 
 /// The folder of one scenario's ordinary run output.
@@ -78,11 +74,7 @@ pub fn write(dir: &Path, c: &Comparison, results: &[Results]) -> Result<Vec<Path
     write_atomically(&path, |w| write_thresholds(w, c))?;
     written.push(path);
     for f in &figures {
-        for (extension, bytes) in [("svg", f.svg.as_bytes()), ("png", f.png.as_slice())] {
-            let path = dir.join(format!("{}.{extension}", f.name));
-            write_atomically(&path, |w| w.write_all(bytes))?;
-            written.push(path);
-        }
+        write_drawing(dir, f.name, &f.svg, &f.png, &mut written)?;
     }
     let path = dir.join("comparison.html");
     write_atomically(&path, |w| w.write_all(report.as_bytes()))?;

@@ -38,13 +38,17 @@ pub const COMPLETE_MARKERS: [&str; 2] = ["run.json", "report.html"];
 /// earlier run's results are never taken for the new run's.
 pub fn unmark(dir: &Path) -> Result<(), OutputError> {
     for name in COMPLETE_MARKERS {
-        let marker = dir.join(name);
-        match std::fs::remove_file(&marker) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(OutputError::new(&marker, e)),
-            _ => {}
-        }
+        remove_if_present(&dir.join(name))?;
     }
     Ok(())
+}
+
+/// Removes a file; one that is not there is no error.
+pub fn remove_if_present(path: &Path) -> Result<(), OutputError> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(OutputError::new(path, e)),
+        _ => Ok(()),
+    }
 }
 
 /// Writes `path` by calling `fill` on a buffered temporary file, then renames it into place.

@@ -15,7 +15,8 @@ pub use data::{ReadError, Results};
 pub use figures::{figures, Figure};
 
 use crate::output::{write_atomically, OutputError};
-use std::path::Path;
+use charts::{render, Chart};
+use std::path::{Path, PathBuf};
 
 /// Why a folder could not be drawn.
 #[derive(Debug, thiserror::Error)]
@@ -31,7 +32,7 @@ pub enum PlotError {
 
 /// Draws every figure of an output folder (PNG and SVG) and its `report.html`.
 /// Nothing is written unless everything was read and drawn.
-pub fn draw_folder(dir: &Path) -> Result<Vec<std::path::PathBuf>, PlotError> {
+pub fn draw_folder(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     let results = Results::read(dir)?;
     let figures = figures(&results).map_err(|message| PlotError::Draw {
         chart: dir.display().to_string(),
@@ -40,14 +41,36 @@ pub fn draw_folder(dir: &Path) -> Result<Vec<std::path::PathBuf>, PlotError> {
     let report = crate::report::html(&results, &figures);
     let mut written = Vec::new();
     for f in &figures {
-        for (extension, bytes) in [("svg", f.svg.as_bytes()), ("png", f.png.as_slice())] {
-            let path = dir.join(format!("{}.{extension}", f.name));
-            write_atomically(&path, |w| w.write_all(bytes))?;
-            written.push(path);
-        }
+        write_drawing(dir, f.name, &f.svg, &f.png, &mut written)?;
     }
     let path = dir.join("report.html");
     write_atomically(&path, |w| w.write_all(report.as_bytes()))?;
     written.push(path);
     Ok(written)
+}
+
+/// Writes one drawing as `<name>.svg` then `<name>.png` in `dir`, each
+/// atomically, and adds their paths to `written`.
+pub fn write_drawing(
+    dir: &Path,
+    name: &str,
+    svg: &str,
+    png: &[u8],
+    written: &mut Vec<PathBuf>,
+) -> Result<(), OutputError> {
+    for (extension, bytes) in [("svg", svg.as_bytes()), ("png", png)] {
+        let path = dir.join(format!("{name}.{extension}"));
+        write_atomically(&path, |w| w.write_all(bytes))?;
+        written.push(path);
+    }
+    Ok(())
+}
+
+/// Draws `chart` and writes it as [`write_drawing`] does; a failure to draw names the chart.
+pub fn write_chart(dir: &Path, name: &str, chart: &impl Chart, written: &mut Vec<PathBuf>) -> Result<(), PlotError> {
+    let (svg, png) = render(chart).map_err(|message| PlotError::Draw {
+        chart: name.into(),
+        message,
+    })?;
+    Ok(write_drawing(dir, name, &svg, &png, written)?)
 }

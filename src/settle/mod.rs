@@ -8,8 +8,9 @@ pub mod replications;
 pub mod warmup;
 
 use crate::output::{number, write_atomically, OutputError};
-use crate::plot::charts::{render, Chart, Line, Lines};
+use crate::plot::charts::{Line, Lines};
 use crate::plot::style::{ACCENT, MAIN, SECOND, THIRD};
+use crate::plot::{write_chart, PlotError};
 use crate::scenario::units;
 use plotters::chart::SeriesLabelPosition;
 use plotters::style::RGBColor;
@@ -20,36 +21,13 @@ use warmup::{Analysis, Verdict};
 /// Colours for the lines of up to four metrics, then repeating.
 const COLOURS: [RGBColor; 4] = [MAIN, SECOND, THIRD, ACCENT];
 
-/// Why an analysis could not be written.
-#[derive(Debug, thiserror::Error)]
-pub enum WriteError {
-    #[error("drawing {chart}: {message}")]
-    Draw { chart: String, message: String },
-    #[error(transparent)]
-    Write(#[from] OutputError),
-}
-
 fn create(dir: &Path) -> Result<(), OutputError> {
     std::fs::create_dir_all(dir).map_err(|e| OutputError::new(dir, e))
 }
 
-/// Draws `chart` and writes `<name>.svg` and `<name>.png` in `dir`.
-fn write_chart(dir: &Path, name: &str, chart: &impl Chart, written: &mut Vec<PathBuf>) -> Result<(), WriteError> {
-    let (svg, png) = render(chart).map_err(|message| WriteError::Draw {
-        chart: name.into(),
-        message,
-    })?;
-    for (extension, bytes) in [("svg", svg.as_bytes()), ("png", png.as_slice())] {
-        let path = dir.join(format!("{name}.{extension}"));
-        write_atomically(&path, |w| w.write_all(bytes))?;
-        written.push(path);
-    }
-    Ok(())
-}
-
 /// Writes `replications.csv` (every metric's interval after each replicate)
 /// and the chart of relative precision against replicates.
-pub fn write_replications(dir: &Path, found: &Found) -> Result<Vec<PathBuf>, WriteError> {
+pub fn write_replications(dir: &Path, found: &Found) -> Result<Vec<PathBuf>, PlotError> {
     create(dir)?;
     let mut written = Vec::new();
     let csv = dir.join("replications.csv");
@@ -118,7 +96,7 @@ pub fn write_warmup(
     analysis: &Analysis,
     start: jiff::civil::Date,
     change: Option<(f64, String)>,
-) -> Result<Vec<PathBuf>, WriteError> {
+) -> Result<Vec<PathBuf>, PlotError> {
     create(dir)?;
     let mut written = Vec::new();
     let weekly = &analysis.weekly;

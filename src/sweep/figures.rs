@@ -2,9 +2,8 @@
 //! per value of the others), and the tornado. PNG and SVG, house style.
 
 use super::{show, tornado_bars, Design, Plan, PointResult};
-use crate::output::write_atomically;
-use crate::plot::charts::{render, Chart, ParameterLine, ParameterLines, Tornado, TornadoRow};
-use crate::plot::PlotError;
+use crate::plot::charts::{Chart, ParameterLine, ParameterLines, Tornado, TornadoRow};
+use crate::plot::{write_chart, PlotError};
 use crate::report::KEY_FIGURES;
 use std::path::Path;
 use toml::Value;
@@ -29,14 +28,9 @@ fn lower_first(text: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Draws and writes one chart; the sweep lists its files by folder, not one by one.
 fn save(dir: &Path, name: &str, chart: &impl Chart) -> Result<(), PlotError> {
-    let (svg, png) = render(chart).map_err(|message| PlotError::Draw {
-        chart: name.to_string(),
-        message,
-    })?;
-    write_atomically(&dir.join(format!("{name}.svg")), |w| w.write_all(svg.as_bytes()))?;
-    write_atomically(&dir.join(format!("{name}.png")), |w| w.write_all(&png))?;
-    Ok(())
+    write_chart(dir, name, chart, &mut Vec::new())
 }
 
 /// Draws and writes every chart of the sweep.
