@@ -24,13 +24,18 @@ pub struct PairedDifference {
     pub unpaired_high: f64,
 }
 
+/// The summary of the replicate-by-replicate differences `other[r] - base[r]`.
+pub fn paired_summary(base: &[f64], other: &[f64]) -> Summary {
+    let differences: Vec<f64> = base.iter().zip(other).map(|(b, o)| o - b).collect();
+    Summary::of(&differences)
+}
+
 impl PairedDifference {
     /// The difference `other - base`, pairing `base[r]` with `other[r]`.
     /// Both slices must be in replicate order and of the same length.
     pub fn of(base: &[f64], other: &[f64]) -> PairedDifference {
         debug_assert_eq!(base.len(), other.len());
-        let differences: Vec<f64> = base.iter().zip(other).map(|(b, o)| o - b).collect();
-        let paired = Summary::of(&differences);
+        let paired = paired_summary(base, other);
         let half = welch_half_width(&Summary::of(base), &Summary::of(other), base.len(), other.len());
         PairedDifference {
             mean: paired.mean,

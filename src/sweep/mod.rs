@@ -22,6 +22,7 @@ use crate::output::{self, OutputError, RunInfo};
 use crate::plot::PlotError;
 use crate::scenario::edit::EditError;
 use crate::scenario::LoadedScenario;
+use crate::stats::paired::paired_summary;
 use crate::stats::{column, Summary, COLUMNS};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -356,11 +357,7 @@ pub fn run(
     cancel: &AtomicBool,
 ) -> Result<Vec<PointResult>, SweepError> {
     std::fs::create_dir_all(dir).map_err(|e| OutputError::new(dir, e))?;
-    let marker = dir.join(files::SWEEP_CSV);
-    match std::fs::remove_file(&marker) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(OutputError::new(&marker, e).into()),
-        _ => {}
-    }
+    crate::output::remove_if_present(&dir.join(files::SWEEP_CSV))?;
     let metric = match &plan.design {
         Design::Tornado { metric, .. } => column(metric),
         Design::Grid => None,
@@ -429,15 +426,7 @@ pub fn tornado_bars(plan: &Plan, results: &[PointResult]) -> Vec<TornadoBar> {
     let Some(base) = results.first() else {
         return Vec::new();
     };
-    let change = |i: usize| {
-        let d: Vec<f64> = results[i]
-            .metric_by_replicate
-            .iter()
-            .zip(&base.metric_by_replicate)
-            .map(|(x, b)| x - b)
-            .collect();
-        Summary::of(&d)
-    };
+    let change = |i: usize| paired_summary(&base.metric_by_replicate, &results[i].metric_by_replicate);
     let mut bars: Vec<TornadoBar> = keys
         .iter()
         .enumerate()
