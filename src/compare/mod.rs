@@ -51,7 +51,6 @@ impl CompareError {
     pub fn is_input(&self) -> bool {
         match self {
             CompareError::Duplicate { .. } | CompareError::Calendar { .. } | CompareError::Threshold { .. } => true,
-            CompareError::Plot(PlotError::Read(_)) => true,
             CompareError::Unpaired(_) | CompareError::Output(_) | CompareError::Plot(_) => false,
         }
     }

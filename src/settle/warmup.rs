@@ -175,8 +175,6 @@ pub struct Analysis {
     pub judged_weeks: usize,
     pub waiting_list: Option<Mser>,
     pub caseload: Option<Mser>,
-    /// Whether the waiting list was still growing at the end.
-    pub growing: bool,
     pub verdict: Verdict,
 }
 
@@ -194,8 +192,7 @@ pub fn analyse(weekly: Weekly, until: Option<usize>) -> Analysis {
     };
     let waiting_list = mser5(&judged.waiting_list);
     let caseload = mser5(&judged.caseload);
-    let growing = still_growing(&judged);
-    let verdict = if growing {
+    let verdict = if still_growing(&judged) {
         Verdict::Overloaded
     } else if let (Some(w), Some(c)) = (&waiting_list, &caseload) {
         let still_moving = [w, c].iter().any(|m| m.in_first_half() && m.at_limit());
@@ -214,7 +211,6 @@ pub fn analyse(weekly: Weekly, until: Option<usize>) -> Analysis {
         judged_weeks,
         waiting_list,
         caseload,
-        growing,
         verdict,
     }
 }
@@ -366,7 +362,7 @@ mod tests {
             ),
             None,
         );
-        assert!(!a.growing);
+        assert!(!matches!(a.verdict, Verdict::Overloaded), "{:?}", a.verdict);
         assert!(
             matches!(a.verdict, Verdict::Settles { .. } | Verdict::Unclear),
             "{:?}",
