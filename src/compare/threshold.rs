@@ -7,7 +7,7 @@
 //! with a Wilson score 95% interval.
 
 use super::CompareError;
-use crate::model::{Plan, WEEKLY_METRICS};
+use crate::model::WEEKLY_METRICS;
 use crate::scenario::{units, Scenario};
 use crate::stats::aggregate::LevelCounts;
 use crate::stats::paired::wilson_interval;
@@ -80,10 +80,7 @@ pub struct PlacedThreshold {
 
 /// The dates of a scenario's weekly snapshots, as `timeseries.csv` writes them.
 pub fn snapshot_dates(scenario: &Scenario) -> Vec<Date> {
-    let weeks = Plan::new(scenario).weeks;
-    (0..weeks)
-        .map(|w| units::date_after(scenario.start, scenario.warm_up + 7.0 * w as f64))
-        .collect()
+    (0..scenario.weeks()).map(|w| scenario.snapshot_date(w)).collect()
 }
 
 /// Finds the week of a threshold's date; a date outside the measured period is an error.

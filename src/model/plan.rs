@@ -64,7 +64,6 @@ pub struct Plan<'a> {
 
 impl<'a> Plan<'a> {
     pub fn new(scenario: &'a Scenario) -> Self {
-        let end = scenario.end();
         let groups: Vec<GroupPlan> = scenario
             .groups
             .iter()
@@ -129,7 +128,7 @@ impl<'a> Plan<'a> {
                     services.filter(|(_, s)| s.category == c).map(|(i, _)| i).collect()
                 })
                 .collect(),
-            weeks: ((end - scenario.warm_up) / 7.0).ceil().max(0.0) as usize,
+            weeks: scenario.weeks(),
         };
         if scenario.referrals.order == crate::scenario::QueueOrder::Priority {
             let mut levels: Vec<i64> = scenario.groups.iter().map(|g| g.priority).collect();

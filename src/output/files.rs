@@ -3,7 +3,7 @@
 use super::{number, write_atomically, OutputError};
 use crate::experiment::{Outcome, Settings};
 use crate::model::WEEKLY_METRICS;
-use crate::scenario::{units, LoadedScenario};
+use crate::scenario::LoadedScenario;
 use crate::stats::aggregate::{Histogram, Pooled, BINS, BIN_DAYS};
 use crate::stats::COLUMNS;
 use std::io::Write;
@@ -61,7 +61,7 @@ fn write_summaries(dir: &Path, info: &RunInfo) -> Result<(), OutputError> {
     write_atomically(&dir.join("timeseries.csv"), |w| {
         writeln!(w, "date,metric,mean,p5,p25,p50,p75,p95")?;
         for s in agg.week_summaries() {
-            let date = units::date_after(scenario.start, scenario.warm_up + 7.0 * s.week as f64);
+            let date = scenario.snapshot_date(s.week);
             let cells = [s.mean, s.p5, s.p25, s.p50, s.p75, s.p95].map(number);
             writeln!(w, "{date},{},{}", WEEKLY_METRICS[s.metric], cells.join(","))?;
         }

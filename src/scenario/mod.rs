@@ -113,6 +113,16 @@ impl Scenario {
     pub fn end(&self) -> f64 {
         self.warm_up + self.horizon
     }
+
+    /// Number of weekly snapshots: one every 7 days from the end of the warm-up.
+    pub fn weeks(&self) -> usize {
+        ((self.end() - self.warm_up) / 7.0).ceil().max(0.0) as usize
+    }
+
+    /// The date of weekly snapshot `week`, as `timeseries.csv` writes it.
+    pub fn snapshot_date(&self, week: usize) -> Date {
+        units::date_after(self.start, self.warm_up + 7.0 * week as f64)
+    }
 }
 
 #[derive(Clone, Debug)]
