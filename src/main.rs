@@ -283,10 +283,9 @@ fn run_with_progress(
     settings: &Settings,
     quiet: bool,
 ) -> Result<experiment::Outcome, Failure> {
-    let replicates: Vec<u64> = settings.replicate_numbers().collect();
-    let progress = Progress::new(Some(replicates.len() as u64), quiet);
+    let progress = Progress::new(Some(settings.replicate_numbers().count() as u64), quiet);
     let cancel = cli::interrupt::flag();
-    let outcome = experiment::run_replicates(&loaded.scenario, settings, &replicates, &|| progress.tick(), cancel);
+    let outcome = experiment::run(&loaded.scenario, settings, &|| progress.tick(), cancel);
     progress.finish();
     outcome.map_err(Failure::experiment)
 }

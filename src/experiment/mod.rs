@@ -65,10 +65,16 @@ pub enum ExperimentError {
     Interrupted,
 }
 
-/// Runs the replicates of `settings` for `scenario`, calling `progress` after each one.
-pub fn run(scenario: &Scenario, settings: &Settings, progress: &(dyn Fn() + Sync)) -> Result<Outcome, ExperimentError> {
+/// Runs the replicates of `settings` for `scenario`, calling `progress`
+/// after each one and stopping if `cancel` is raised (see [`run_replicates`]).
+pub fn run(
+    scenario: &Scenario,
+    settings: &Settings,
+    progress: &(dyn Fn() + Sync),
+    cancel: &AtomicBool,
+) -> Result<Outcome, ExperimentError> {
     let replicates: Vec<u64> = settings.replicate_numbers().collect();
-    run_replicates(scenario, settings, &replicates, progress, &AtomicBool::new(false))
+    run_replicates(scenario, settings, &replicates, progress, cancel)
 }
 
 /// Runs the given replicate numbers with the seed and threads of `settings`

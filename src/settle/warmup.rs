@@ -253,8 +253,7 @@ pub fn weekly_from_start(
 ) -> Result<Weekly, ExperimentError> {
     let mut settings = Settings::new(replicates, seed);
     settings.threads = threads;
-    let numbers: Vec<u64> = settings.replicate_numbers().collect();
-    let outcome = experiment::run_replicates(&from_start(scenario), &settings, &numbers, progress, cancel)?;
+    let outcome = experiment::run(&from_start(scenario), &settings, progress, cancel)?;
     let index = |name: &str| WEEKLY_METRICS.iter().position(|m| *m == name);
     let (waiting, caseload) = (index("waiting_list"), index("caseload"));
     let mut weekly = Weekly {

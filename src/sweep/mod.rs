@@ -364,8 +364,7 @@ pub fn run(
     };
     let mut results = Vec::with_capacity(plan.points.len());
     for (i, point) in plan.points.iter().enumerate() {
-        let replicates: Vec<u64> = settings.replicate_numbers().collect();
-        let outcome = experiment::run_replicates(&point.loaded.scenario, settings, &replicates, &|| {}, cancel)?;
+        let outcome = experiment::run(&point.loaded.scenario, settings, &|| {}, cancel)?;
         let sub = dir.join(&point.folder);
         output::write_run(
             &sub,

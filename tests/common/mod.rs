@@ -6,6 +6,7 @@ use spcap::scenario::{self, LoadedScenario};
 use spcap::stats::quantile::t_quantile;
 use spcap::stats::{column, Aggregate, Row};
 use std::process::{Command, Output};
+use std::sync::atomic::AtomicBool;
 
 /// A scenario from text; `extends` paths are relative to the crate root.
 pub fn scenario(text: &str) -> LoadedScenario {
@@ -20,7 +21,7 @@ pub fn baseline_with(overrides: &str) -> LoadedScenario {
 pub fn run(loaded: &LoadedScenario, replicates: u64, seed: u64, threads: usize) -> Aggregate {
     let mut settings = Settings::new(replicates, seed);
     settings.threads = threads;
-    experiment::run(&loaded.scenario, &settings, &|| {})
+    experiment::run(&loaded.scenario, &settings, &|| {}, &AtomicBool::new(false))
         .expect("the experiment runs")
         .aggregate
 }
