@@ -194,6 +194,27 @@ impl EventQueue {
         if key == NO_EVENT {
             return None;
         }
+        self.take(key);
+        Some(Self::decode(key))
+    }
+
+    /// The earliest event, taken off the queue, if it falls due before
+    /// `limit`: the event loop's question, answered with one look at the
+    /// calendar rather than a peek and then a pop.
+    #[inline]
+    pub fn pop_before(&mut self, limit: f64) -> Option<Event> {
+        let key = self.next_key();
+        // NO_EVENT's time is infinity, never before any limit.
+        if Self::time_of(key) >= limit {
+            return None;
+        }
+        self.take(key);
+        Some(Self::decode(key))
+    }
+
+    /// Removes `key`, the earliest event, which [`Self::next_key`] has just found.
+    #[inline]
+    fn take(&mut self, key: u128) {
         if self.scan < self.low.saturating_add(DAYS) {
             self.buckets[(self.scan % DAYS) as usize].pop();
         } else {
@@ -201,7 +222,6 @@ impl EventQueue {
             self.scan = Self::day(key);
         }
         self.advance_to(Self::day(key));
-        Some(Self::decode(key))
     }
 
     /// Moves the calendar's window to start at `day`, bringing in the far

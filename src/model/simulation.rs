@@ -380,28 +380,24 @@ impl<'a, T: Trace> Run<'a, T> {
     fn event_loop(&mut self) {
         loop {
             let dated = self.plan.dated.get(self.next_dated).map_or(f64::INFINITY, |d| d.0);
-            let due = EventQueue::time_of(self.sim.queue.next_key());
-            // On a tie, dated changes come first, then referrals, then the
-            // queue. `&` rather than `&&`: one branch, not two, on what is
-            // close to a coin toss between a referral and a queued event.
-            let from_queue = (due < dated) & (due < self.next_referral);
-            let t = if from_queue {
-                due
-            } else if dated <= self.next_referral {
-                dated
-            } else {
-                self.next_referral
-            };
+            // On a tie, dated changes come first, then referrals, then the queue.
+            let outside = dated.min(self.next_referral);
+            if let Some(e) = self.sim.queue.pop_before(outside) {
+                if e.time > self.end {
+                    break;
+                }
+                self.advance(e.time);
+                if self.due_event(e.kind, e.id, e.epoch) {
+                    self.sim.record.events += 1;
+                }
+                continue;
+            }
+            let t = outside;
             if t > self.end {
                 break;
             }
             self.advance(t);
-            if from_queue {
-                let Some(e) = self.sim.queue.pop() else { break };
-                if !self.due_event(e.kind, e.id, e.epoch) {
-                    continue;
-                }
-            } else if dated <= self.next_referral {
+            if dated <= self.next_referral {
                 let (_, what) = self.plan.dated[self.next_dated];
                 self.next_dated += 1;
                 self.dated_event(what);
