@@ -1137,9 +1137,15 @@ impl<'a, T: Trace> Run<'a, T> {
         } else {
             0
         };
+        self.set_capacity(w, capacity);
+        self.fill_places();
+    }
+
+    /// Sets post `w`'s caseload capacity, keeping the total capacity and the
+    /// count of free places in step.
+    fn set_capacity(&mut self, w: usize, capacity: u32) {
         self.levels.capacity = self.levels.capacity - self.sim.workers[w].capacity + capacity;
         self.update_worker(w, |worker| worker.capacity = capacity);
-        self.fill_places();
     }
 
     fn schedule_recruitment(&mut self, w: usize) {
@@ -1210,8 +1216,7 @@ impl<'a, T: Trace> Run<'a, T> {
         }
         let funded = worker.funded;
         self.note("link_worker_leaves", None, Some(w as u32), None);
-        self.levels.capacity -= self.sim.workers[w].capacity;
-        self.update_worker(w, |worker| worker.capacity = 0);
+        self.set_capacity(w, 0);
         self.hand_over(w);
         if funded && refill {
             self.schedule_recruitment(w);
