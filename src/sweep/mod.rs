@@ -357,7 +357,7 @@ pub fn run(
     cancel: &AtomicBool,
 ) -> Result<Vec<PointResult>, SweepError> {
     std::fs::create_dir_all(dir).map_err(|e| OutputError::new(dir, e))?;
-    crate::output::remove_if_present(&dir.join(files::SWEEP_CSV))?;
+    output::remove_if_present(&dir.join(files::SWEEP_CSV))?;
     let metric = match &plan.design {
         Design::Tornado { metric, .. } => column(metric),
         Design::Grid => None,
