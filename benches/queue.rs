@@ -30,13 +30,13 @@ fn calendar() -> f64 {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
     let mut queue = EventQueue::default();
     for id in 0..PENDING {
-        queue.push(delay(&mut rng), EventKind::SupportStep, id, 0);
+        queue.push(delay(&mut rng), EventKind::SupportStep, id, 0, 0);
     }
     let mut last = 0.0;
     for _ in 0..EVENTS {
         let e = queue.pop().expect("the hold loop keeps its events");
         last = e.time;
-        queue.push(e.time + delay(&mut rng), e.kind, e.id, e.epoch);
+        queue.push(e.time + delay(&mut rng), e.kind, e.id, e.slot, e.epoch);
     }
     last
 }

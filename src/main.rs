@@ -293,7 +293,7 @@ fn run_with_progress(
 fn write_trace(path: &Path, loaded: &LoadedScenario, seed: u64) -> Result<(), Failure> {
     output::write_atomically(path, |w| {
         let mut trace = CsvTrace::new(w, loaded.scenario.start);
-        experiment::trace_replicate(&loaded.scenario, seed, 0, &mut trace);
+        experiment::trace_replicate(&loaded.scenario, seed, 0, &mut trace).map_err(std::io::Error::other)?;
         trace.finish().map(|_| ())
     })
     .map_err(|e| Failure::Io(e.to_string()))

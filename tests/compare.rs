@@ -169,7 +169,7 @@ fn threshold_probability_matches_a_count_of_the_simulated_weekly_levels() {
         let plan = Plan::new(&loaded.scenario);
         let mut sim = Simulation::new();
         (0..n)
-            .map(|r| sim.run(&plan, 7, r, &mut NoTrace).weekly[week][0])
+            .map(|r| sim.run(&plan, 7, r, &mut NoTrace).expect("fits").weekly[week][0])
             .collect()
     };
     let (base_levels, fewer_levels) = (levels(&base), levels(&fewer));

@@ -138,7 +138,7 @@ fn people_are_conserved_in_every_replicate() {
 fn the_trace_conserves_people() {
     let loaded = scenario(STRESS);
     let mut trace = CsvTrace::new(Vec::new(), loaded.scenario.start);
-    experiment::trace_replicate(&loaded.scenario, 1, 0, &mut trace);
+    experiment::trace_replicate(&loaded.scenario, 1, 0, &mut trace).expect("fits");
     let text = String::from_utf8(trace.finish().expect("trace written")).expect("utf-8");
     let mut referred: HashMap<String, u32> = HashMap::new();
     let mut exits: HashMap<String, u32> = HashMap::new();
@@ -193,7 +193,7 @@ fn results_depend_on_the_seed_not_the_thread_count() {
 /// The times and triage of fresh referrals in replicate 0's trace.
 fn referral_stream(loaded: &spcap::scenario::LoadedScenario) -> Vec<(String, String)> {
     let mut trace = CsvTrace::new(Vec::new(), loaded.scenario.start);
-    experiment::trace_replicate(&loaded.scenario, 9, 0, &mut trace);
+    experiment::trace_replicate(&loaded.scenario, 9, 0, &mut trace).expect("fits");
     let text = String::from_utf8(trace.finish().expect("trace written")).expect("utf-8");
     text.lines()
         .filter_map(|l| {

@@ -72,7 +72,8 @@ fn replicate_waits(loaded: &spcap::scenario::LoadedScenario, replicates: u64) ->
     let mut sim = Simulation::new();
     (0..replicates)
         .map(|r| {
-            sim.run(&plan, 7, r, &mut NoTrace);
+            sim.run(&plan, 7, r, &mut NoTrace)
+                .expect("the test scenario fits in a replicate");
             let rec = sim.record_mut();
             let n = rec.waiting_times.len() as f64;
             let mean = rec.waiting_times.iter().sum::<f64>() / n;
@@ -142,7 +143,8 @@ fn littles_law_holds_for_the_baseline_waiting_list() {
     let mut sim = Simulation::new();
     let (mut area, mut waits) = (0.0, 0.0);
     for r in 0..40 {
-        sim.run(&plan, 3, r, &mut NoTrace);
+        sim.run(&plan, 3, r, &mut NoTrace)
+            .expect("the test scenario fits in a replicate");
         let rec = sim.record_mut();
         area += rec.waiting_list_area;
         waits += rec.waiting_times.iter().sum::<f64>();

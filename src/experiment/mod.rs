@@ -63,6 +63,9 @@ pub enum ExperimentError {
     /// The cancellation flag was raised (Ctrl-C): the replicates run so far are discarded.
     #[error("interrupted")]
     Interrupted,
+    /// A replicate outgrew what the model can simulate in one replicate.
+    #[error(transparent)]
+    TooLarge(#[from] crate::model::TooLarge),
 }
 
 /// Runs the replicates of `settings` for `scenario`, calling `progress`
@@ -100,6 +103,7 @@ pub fn run_replicates(
     let plan = Plan::new(scenario);
     let cost = scenario.link_workers.annual_cost_per_fte;
     let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
     let started = Instant::now();
     // One workspace and one aggregate per thread, each thread taking the next
     // replicate number until none is left: memory is bounded by the thread
@@ -107,16 +111,21 @@ pub fn run_replicates(
     let per_thread = pool.broadcast(|_| {
         let mut sim = Simulation::new();
         let mut agg = Aggregate::default();
-        while !cancel.load(Ordering::Relaxed) {
+        while !cancel.load(Ordering::Relaxed) && !failed.load(Ordering::Relaxed) {
             let Some(&r) = replicates.get(next.fetch_add(1, Ordering::Relaxed)) else {
                 break;
             };
-            sim.run(&plan, settings.seed, r, &mut NoTrace);
+            if let Err(too_large) = sim.run(&plan, settings.seed, r, &mut NoTrace) {
+                // The other threads stop too: no result is written for a run that failed.
+                failed.store(true, Ordering::Relaxed);
+                return Err(too_large);
+            }
             agg.add(r, sim.record_mut(), cost);
             progress();
         }
-        agg
+        Ok(agg)
     });
+    let per_thread: Vec<Aggregate> = per_thread.into_iter().collect::<Result<_, _>>()?;
     if cancel.load(Ordering::Relaxed) {
         return Err(ExperimentError::Interrupted);
     }
@@ -139,7 +148,13 @@ pub fn run_replicates(
 
 /// Runs one replicate with a trace attached (for `--trace`). The result is
 /// the same replicate the parallel run produced, since it uses the same streams.
-pub fn trace_replicate<T: Trace>(scenario: &Scenario, seed: u64, replicate: u64, trace: &mut T) {
+pub fn trace_replicate<T: Trace>(
+    scenario: &Scenario,
+    seed: u64,
+    replicate: u64,
+    trace: &mut T,
+) -> Result<(), ExperimentError> {
     let plan = Plan::new(scenario);
-    Simulation::new().run(&plan, seed, replicate, trace);
+    Simulation::new().run(&plan, seed, replicate, trace)?;
+    Ok(())
 }

@@ -5,14 +5,39 @@
 //! [`Plan`] built once per experiment), a seed and a replicate number, and
 //! fills a [`ReplicateRecord`]. It knows nothing of files, the command line
 //! or plots. `docs/model.md` describes what it simulates.
+//!
+//! The parts, in the order a referral meets them:
+//! - [`referral`]: a referral, its stage on the pathway, and the store of the
+//!   referrals in the service now;
+//! - [`arrivals`]: the referral process and the numbering of referrals' streams;
+//! - [`waiting_list`]: the list for a link worker, by priority;
+//! - [`posts`]: link-worker posts and their caseloads;
+//! - [`contacts`]: support as stretches of contacts;
+//! - [`vcse`]: VCSE services, their places and the people held for them;
+//! - [`most_free`]: the "most free places, first on a tie" choice that
+//!   posts and services share;
+//! - [`levels`]: time averages and weekly snapshots;
+//! - [`simulation`]: the loop that moves referrals between the parts.
+//!
+//! Beneath them: [`plan`] (what a scenario fixes before any replicate),
+//! [`queue`] (the event list), [`random`] (the streams), [`sampling`]
+//! (distributions), and [`record`] (what a replicate reports).
 
+pub mod arrivals;
+pub mod contacts;
+pub mod levels;
+pub mod most_free;
 pub mod plan;
+pub mod posts;
 pub mod queue;
 pub mod random;
 pub mod record;
+pub mod referral;
 pub mod sampling;
 pub mod simulation;
+pub mod vcse;
+pub mod waiting_list;
 
 pub use plan::Plan;
 pub use record::{Exit, NoTrace, ReplicateRecord, Trace, WEEKLY_METRICS};
-pub use simulation::Simulation;
+pub use simulation::{Simulation, TooLarge};

@@ -32,8 +32,9 @@ pub struct GroupPlan {
     pub contacts: Sampler,
     pub interval: Sampler,
     pub re_referral_delay: Sampler,
-    /// The group's VCSE categories and their cumulative weights, for one uniform draw.
-    pub categories: Vec<usize>,
+    /// The group's VCSE categories and their cumulative weights, for one
+    /// uniform draw. Validation allows at most 255 categories, so each fits a byte.
+    pub categories: Vec<u8>,
     pub category_cdf: Vec<f64>,
     /// The group's place in the waiting list order (0 first).
     pub priority_level: usize,
@@ -73,7 +74,11 @@ impl<'a> Plan<'a> {
                     contacts: Sampler::new(&g.contacts),
                     interval: Sampler::new(&g.contact_interval),
                     re_referral_delay: Sampler::new(&g.re_referral_delay),
-                    categories: g.categories.iter().map(|(c, _)| *c).collect(),
+                    categories: g
+                        .categories
+                        .iter()
+                        .map(|(c, _)| u8::try_from(*c).expect("validation allows at most 255 VCSE categories"))
+                        .collect(),
                     category_cdf: g
                         .categories
                         .iter()
@@ -135,7 +140,9 @@ impl<'a> Plan<'a> {
             levels.sort_unstable();
             levels.dedup();
             for (g, gp) in scenario.groups.iter().zip(&mut plan.groups) {
-                gp.priority_level = levels.iter().position(|l| *l == g.priority).unwrap_or(0);
+                gp.priority_level = levels
+                    .binary_search(&g.priority)
+                    .expect("the levels are every group's priority");
             }
             plan.priority_levels = levels.len();
         }

@@ -2,10 +2,12 @@
 //!
 //! Times are non-negative, so the bit pattern of an `f64` time orders like
 //! the time itself and the queue can compare integers. The second key packs
-//! the event kind, the entity and an epoch; besides carrying the payload it
-//! breaks ties between simultaneous events in a fixed order, so a replicate
-//! is reproducible to the bit. An event whose epoch no longer matches its
-//! entity's is stale (the person moved on) and is skipped when popped.
+//! the event kind, the entity's number, where it is kept and an epoch;
+//! besides carrying the payload it breaks ties between simultaneous events in
+//! a fixed order (kind, then number), so a replicate is reproducible to the
+//! bit. An event whose entity has moved on since it was scheduled (its epoch
+//! no longer matches, or its slot now holds another referral) is stale and is
+//! skipped when popped.
 //!
 //! A calendar queue (Brown, 1988) rather than a heap because of the shape of
 //! this model's future: a few hundred events spread over the coming weeks,
@@ -60,17 +62,28 @@ impl EventKind {
     ];
 }
 
-/// A due event: its time, kind, entity (person, post or service) and epoch.
+/// A due event: its time, kind, entity and epoch. For a referral's events the
+/// entity is the referral's number (which orders ties) and the slot that
+/// holds it; for a post's or a service's, its index, and slot 0.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Event {
     pub time: f64,
     pub kind: EventKind,
     pub id: u32,
+    pub slot: u32,
     pub epoch: u32,
 }
 
-const EPOCH_BITS: u32 = 24;
+/// The payload's fields, from the most significant: kind, id, slot, epoch.
+const KIND_BITS: u32 = 4;
+const ID_BITS: u32 = 26;
+const SLOT_BITS: u32 = 20;
+const EPOCH_BITS: u32 = 64 - KIND_BITS - ID_BITS - SLOT_BITS;
 const EPOCH_MASK: u64 = (1 << EPOCH_BITS) - 1;
+/// Referral numbers must stay below this in a replicate (67 million).
+pub const MAX_IDS: u32 = 1 << ID_BITS;
+/// People in the service at once must stay below this (about a million).
+pub const MAX_SLOTS: u32 = 1 << SLOT_BITS;
 
 /// Days the calendar spans ahead of the clock; later events wait in a heap.
 pub const DAYS: u64 = 1024;
@@ -128,10 +141,17 @@ impl EventQueue {
         self.len() == 0
     }
 
+    /// Schedules an event. `id` and `slot` must be below [`MAX_IDS`] and
+    /// [`MAX_SLOTS`] (the model checks its counts against them); the epoch is
+    /// kept modulo 2^14.
     #[inline]
-    pub fn push(&mut self, time: f64, kind: EventKind, id: u32, epoch: u32) {
+    pub fn push(&mut self, time: f64, kind: EventKind, id: u32, slot: u32, epoch: u32) {
         debug_assert!(time >= 0.0);
-        let payload = (u64::from(kind as u8) << 56) | (u64::from(id) << EPOCH_BITS) | (u64::from(epoch) & EPOCH_MASK);
+        debug_assert!(id < MAX_IDS && slot < MAX_SLOTS);
+        let payload = (u64::from(kind as u8) << (64 - KIND_BITS))
+            | (u64::from(id) << (SLOT_BITS + EPOCH_BITS))
+            | (u64::from(slot) << EPOCH_BITS)
+            | (u64::from(epoch) & EPOCH_MASK);
         self.place((u128::from(time.to_bits()) << 64) | u128::from(payload));
     }
 
@@ -246,13 +266,14 @@ impl EventQueue {
         let payload = key as u64;
         Event {
             time: Self::time_of(key),
-            kind: EventKind::ALL[(payload >> 56) as usize],
-            id: ((payload >> EPOCH_BITS) & 0xffff_ffff) as u32,
+            kind: EventKind::ALL[(payload >> (64 - KIND_BITS)) as usize],
+            id: ((payload >> (SLOT_BITS + EPOCH_BITS)) & u64::from(MAX_IDS - 1)) as u32,
+            slot: ((payload >> EPOCH_BITS) & u64::from(MAX_SLOTS - 1)) as u32,
             epoch: (payload & EPOCH_MASK) as u32,
         }
     }
 
-    /// Whether an entity's current epoch matches an event's (24 bits are kept).
+    /// Whether an entity's current epoch matches an event's (14 bits are kept).
     #[inline]
     pub fn current(event_epoch: u32, entity_epoch: u32) -> bool {
         u64::from(event_epoch) == (u64::from(entity_epoch) & EPOCH_MASK)
@@ -266,17 +287,51 @@ mod tests {
     #[test]
     fn pops_in_time_order_with_payload_intact() {
         let mut q = EventQueue::default();
-        q.push(5.5, EventKind::Renege, 7, 3);
-        q.push(0.25, EventKind::WorkerLeaves, 1, 0);
-        q.push(100.0, EventKind::SupportStep, 123_456, 99);
+        q.push(5.5, EventKind::Renege, 7, 2, 3);
+        q.push(0.25, EventKind::WorkerLeaves, 1, 0, 0);
+        q.push(
+            100.0,
+            EventKind::ServiceReopens,
+            MAX_IDS - 1,
+            MAX_SLOTS - 1,
+            EPOCH_MASK as u32,
+        );
         assert_eq!(EventQueue::time_of(q.next_key()), 0.25);
         let e = q.pop().unwrap();
-        assert_eq!((e.time, e.kind, e.id, e.epoch), (0.25, EventKind::WorkerLeaves, 1, 0));
+        assert_eq!(
+            (e.time, e.kind, e.id, e.slot, e.epoch),
+            (0.25, EventKind::WorkerLeaves, 1, 0, 0)
+        );
         let e = q.pop().unwrap();
-        assert_eq!((e.time, e.kind, e.id, e.epoch), (5.5, EventKind::Renege, 7, 3));
+        assert_eq!(
+            (e.time, e.kind, e.id, e.slot, e.epoch),
+            (5.5, EventKind::Renege, 7, 2, 3)
+        );
         let e = q.pop().unwrap();
-        assert_eq!((e.kind, e.id, e.epoch), (EventKind::SupportStep, 123_456, 99));
+        assert_eq!(
+            (e.kind, e.id, e.slot, e.epoch),
+            (EventKind::ServiceReopens, MAX_IDS - 1, MAX_SLOTS - 1, EPOCH_MASK as u32)
+        );
         assert!(q.pop().is_none());
+    }
+
+    /// Simultaneous events are taken by kind, then by number, whatever their
+    /// slots: the order `docs/model.md` states, which recycling slots must not change.
+    #[test]
+    fn ties_go_by_kind_then_number_not_slot() {
+        let mut q = EventQueue::default();
+        q.push(3.0, EventKind::Renege, 5, 0, 0);
+        q.push(3.0, EventKind::Renege, 4, 9, 0);
+        q.push(3.0, EventKind::SupportStep, 8, 1, 0);
+        let order: Vec<_> = std::iter::from_fn(|| q.pop()).map(|e| (e.kind, e.id)).collect();
+        assert_eq!(
+            order,
+            [
+                (EventKind::SupportStep, 8),
+                (EventKind::Renege, 4),
+                (EventKind::Renege, 5)
+            ]
+        );
     }
 
     /// Random pushes and pops against a sorted list: every pop is the
@@ -307,7 +362,7 @@ mod tests {
                 // Mostly within weeks; one in sixteen up to eight years ahead.
                 let span = if r % 16 == 1 { 3000.0 } else { 60.0 };
                 let time = clock + ((r >> 8) % 4096) as f64 / 4096.0 * span * f64::from((r >> 40) as u8 % 2);
-                q.push(time, EventKind::SupportStep, step, 0);
+                q.push(time, EventKind::SupportStep, step, 0, 0);
                 reference.push((time.to_bits(), step));
             }
             assert_eq!(q.len(), reference.len());

@@ -1,34 +1,38 @@
-//! One replicate's event loop: people moving through the pathway, link
-//! workers coming and going, VCSE services opening and closing.
+//! One replicate's loop: the clock, the three sources of events, the
+//! dispatch, and the rules that cross the model's parts.
 //!
-//! Events happen only where the state changes in a way someone else can see
-//! (see `docs/model.md`, "Events"). A person's contacts between two such
-//! points are drawn in one go from the person's own random stream, which is
-//! exact for this model: nothing another person does can change a contact's
-//! time or whether the person stays engaged. If the stretch is interrupted (a
-//! handover back to the waiting list), it is replayed from the same stream up
-//! to the interruption to find how many contacts had happened.
+//! The parts keep their own books: [`Referrals`] the people, [`Arrivals`]
+//! the referral process, [`WaitingList`] the list for a link worker,
+//! [`Posts`] the link workers and their caseloads, [`Stretch`] the contacts,
+//! [`Services`] the VCSE places and the people held for them, [`Measure`]
+//! the time averages and weekly snapshots. What is left here is what moves a
+//! referral from one part to the next: triage, allocation, the onward
+//! decision, connection or holding, exits and re-referral, handovers when a
+//! link worker leaves, and the scenario's dated changes.
 //!
-//! Three sources of time feed the loop without going through the heap: the
-//! next referral (a non-homogeneous Poisson process drawn by inversion), the
-//! next dated scenario event, and the heap of everything else.
+//! Three sources of time feed the loop without going through the event
+//! list: the next referral, the next dated change, and the list of
+//! everything else. On a tie, dated changes come first, then referrals,
+//! then the list (see `docs/model.md`, 2.3).
 
+use super::arrivals::{pick_group, Arrivals, INITIAL_STREAM};
+use super::contacts::{disengage_probability, Step, Stretch};
+use super::levels::{Levels, Measure};
 use super::plan::{Dated, Plan};
-use super::queue::{EventKind, EventQueue};
+use super::posts::{leaving_time, Posts};
+use super::queue::{Event, EventKind, EventQueue};
 use super::random::{person_stream, PersonRng, Streams};
 use super::record::{Exit, ReplicateRecord, Trace};
+use super::referral::{
+    Attending, OnCaseload, PostId, ReReferral, Referral, ReferralId, Referrals, ServiceId, Slot, Stage, TooMany,
+};
 use super::sampling::pick;
-use crate::scenario::{units, HoldingPolicy, ReReferralReason};
+use super::vcse::Services;
+use super::waiting_list::{Entry, WaitingList};
+use crate::scenario::{HoldingPolicy, ReReferralReason};
 use rand::Rng as _;
-use rand_distr::Exp1;
-use std::collections::VecDeque;
 
-const NONE: u32 = u32::MAX;
-/// Stream numbers of people who are not fresh referrals, so that fresh
-/// referral k has the same personal stream in every scenario.
-const INITIAL_STREAM: u32 = 0x4000_0000;
-const RE_REFERRAL_STREAM: u32 = 0x8000_0000;
-/// Pieces of a person's own stream: attributes, triage and patience, the
+/// Pieces of a referral's own stream: attributes, triage and patience, the
 /// start-of-run extras of people already in the service; stretches of
 /// contacts and holds take the numbers after these, one each.
 const PART_ATTRIBUTES: u32 = 0;
@@ -36,113 +40,27 @@ const PART_TRIAGE: u32 = 1;
 const PART_INITIAL: u32 = 2;
 const FIRST_FREE_PART: u32 = 3;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum State {
-    /// Referred, not yet through triage.
-    New,
-    Waiting,
-    /// On a caseload, receiving contacts.
-    Supported,
-    /// On a caseload, waiting for a VCSE place.
-    Held,
-    Gone,
-}
-
-/// Where a stretch of contacts ends.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Step {
-    Disengage,
-    Decision,
-    Complete,
-    /// Only when replaying: the stretch was cut short before its end.
-    Interrupted,
-}
-
-/// A referral: one person's one passage through the pathway.
-#[derive(Clone, Copy, Debug)]
-struct Person {
-    referral_time: f64,
-    /// When the onward decision was made (holding is measured from here).
-    decision_time: f64,
-    /// When the current stretch of contacts began, and whether a contact happened then.
-    stretch_start: f64,
-    stretch_contact_at_start: bool,
-    /// Delay before the first contact for people already on a caseload on the start date.
-    start_offset: f64,
-    /// The same person across re-referrals.
-    identity: u32,
-    stream: u32,
-    /// Bumped whenever the person's scheduled events or queue entries become stale.
-    epoch: u32,
-    vcse_epoch: u32,
-    worker: u32,
-    slot: u32,
-    service: u32,
-    service_slot: u32,
-    /// Pieces of the personal stream used so far.
-    part: u32,
-    contacts: u16,
-    done: u16,
-    step_done: u16,
-    group: u8,
-    category: u8,
-    state: State,
-    step: Step,
-    hold_ends_unmet: bool,
-    excluded: bool,
-    measured: bool,
-    needs_onward: bool,
-    decided: bool,
-    connected: bool,
-    allocated: bool,
-    holding_recorded: bool,
-    re_referred: bool,
-    /// Sent back to the waiting list while held: on allocation, seek a place again.
-    resume_holding: bool,
-}
-
-/// A funded post and whoever holds it.
-#[derive(Clone, Debug, Default)]
-struct Worker {
-    funded: bool,
-    in_post: bool,
-    inducting: bool,
-    fte: f64,
-    capacity: u32,
-    caseload: Vec<u32>,
-    epoch: u32,
-    started: f64,
-    contract_end: f64,
-}
-
-impl Worker {
-    /// Places on the caseload not taken; none while it is over capacity.
-    fn free_places(&self) -> u32 {
-        self.capacity.saturating_sub(self.caseload.len() as u32)
-    }
-}
-
-#[derive(Clone, Debug)]
-struct ServiceState {
-    /// This service's own stream of closure times and durations.
-    closure_rng: PersonRng,
-    open: bool,
-    factor: f64,
-    capacity: u32,
-    attendees: Vec<u32>,
-    epoch: u32,
-}
+/// A replicate grew past what the event list can name: more than
+/// [`super::queue::MAX_IDS`] referrals, or [`super::queue::MAX_SLOTS`] people
+/// in the service at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "a replicate of this scenario has more than {} referrals, or more than {} people in the service at once, \
+     which is more than spcap can simulate in one replicate; split it into smaller services or shorten the horizon",
+    super::queue::MAX_IDS,
+    super::queue::MAX_SLOTS
+)]
+pub struct TooLarge;
 
 /// The reusable workspace of one thread: every buffer a replicate needs,
 /// cleared rather than reallocated between replicates.
 #[derive(Default)]
 pub struct Simulation {
-    persons: Vec<Person>,
+    referrals: Referrals,
     queue: EventQueue,
-    waiting: Vec<VecDeque<(u32, u32)>>,
-    holding: Vec<VecDeque<(u32, u32)>>,
-    workers: Vec<Worker>,
-    services: Vec<ServiceState>,
+    waiting: WaitingList<Slot>,
+    posts: Posts,
+    services: Services,
     record: ReplicateRecord,
 }
 
@@ -156,27 +74,26 @@ impl Simulation {
         &mut self.record
     }
 
-    /// Runs replicate `replicate` of the plan's scenario with streams derived from `seed`.
-    pub fn run<T: Trace>(&mut self, plan: &Plan, seed: u64, replicate: u64, trace: &mut T) -> &ReplicateRecord {
-        let mut run = Run::new(self, plan, Streams::new(seed, replicate), trace);
-        run.initialise();
-        run.event_loop();
-        run.finish();
-        &self.record
+    /// Slots the referral store has used: the most people in the service at
+    /// once over the replicates run so far (what a replicate's memory follows).
+    pub fn referral_slots(&self) -> usize {
+        self.referrals.capacity()
     }
-}
 
-/// The levels the outputs follow, kept current as the state changes.
-#[derive(Default)]
-struct Levels {
-    waiting: u32,
-    held: u32,
-    caseload: u32,
-    capacity: u32,
-    in_post: u32,
-    vacant: u32,
-    fte_in_post: f64,
-    places_open: u32,
+    /// Runs replicate `replicate` of the plan's scenario with streams derived from `seed`.
+    pub fn run<T: Trace>(
+        &mut self,
+        plan: &Plan,
+        seed: u64,
+        replicate: u64,
+        trace: &mut T,
+    ) -> Result<&ReplicateRecord, TooLarge> {
+        let mut run = Run::new(self, plan, Streams::new(seed, replicate), trace);
+        run.initialise().map_err(|TooMany| TooLarge)?;
+        run.event_loop().map_err(|TooMany| TooLarge)?;
+        run.finish();
+        Ok(&self.record)
+    }
 }
 
 struct Run<'a, T: Trace> {
@@ -187,29 +104,19 @@ struct Run<'a, T: Trace> {
     now: f64,
     end: f64,
     warm_up: f64,
-    levels: Levels,
-    last_time: f64,
-    next_week: usize,
-    next_week_time: f64,
-    next_referral: f64,
-    rate_segment: usize,
+    measure: Measure,
+    arrivals: Arrivals,
     next_dated: usize,
-    fresh_referrals: u32,
-    re_referrals: u32,
+    /// Set while a handover or an allocation is under way, so that nested
+    /// exits do not start filling places in the middle of it.
     filling: bool,
-    /// Free caseload places over all posts, so that allocation looks for a
-    /// post only when there is one to find.
-    free_places: u32,
 }
 
 impl<'a, T: Trace> Run<'a, T> {
     fn new(sim: &'a mut Simulation, plan: &'a Plan<'a>, rng: Streams, trace: &'a mut T) -> Self {
-        sim.persons.clear();
+        sim.referrals.clear();
         sim.queue.clear();
-        sim.waiting.resize_with(plan.priority_levels, VecDeque::new);
-        sim.waiting.iter_mut().for_each(VecDeque::clear);
-        sim.holding.resize_with(plan.scenario.categories.len(), VecDeque::new);
-        sim.holding.iter_mut().for_each(VecDeque::clear);
+        sim.waiting.reset(plan.priority_levels);
         sim.record.clear();
         Run {
             sim,
@@ -219,175 +126,189 @@ impl<'a, T: Trace> Run<'a, T> {
             now: 0.0,
             end: plan.scenario.end(),
             warm_up: plan.scenario.warm_up,
-            levels: Levels::default(),
-            last_time: 0.0,
-            next_week: 0,
-            next_week_time: f64::INFINITY,
-            next_referral: 0.0,
-            rate_segment: 0,
+            measure: Measure::new(plan.scenario.warm_up, plan.weeks),
+            arrivals: Arrivals::default(),
             next_dated: 0,
-            fresh_referrals: 0,
-            re_referrals: 0,
             filling: false,
-            free_places: 0,
         }
     }
 
     #[inline]
-    fn note(&mut self, what: &'static str, person: Option<u32>, worker: Option<u32>, service: Option<u32>) {
+    fn note(&mut self, what: &'static str, who: Option<Slot>, post: Option<PostId>, service: Option<ServiceId>) {
         if T::ENABLED {
-            let identity = person.map(|p| self.sim.persons[p as usize].identity);
-            self.trace.event(self.now, what, person, identity, worker, service);
+            let r = who.map(|s| &self.sim.referrals[s]);
+            let (referral, person) = (r.map(|r| r.id.0), r.map(|r| r.person.0));
+            self.trace.event(
+                self.now,
+                what,
+                referral,
+                person,
+                post.map(|p| p.0),
+                service.map(|s| s.0),
+            );
+        }
+    }
+
+    fn push(&mut self, time: f64, kind: EventKind, who: Slot) {
+        let r = &self.sim.referrals[who];
+        let epoch = if kind == EventKind::LeavesVcsePlace {
+            r.vcse_epoch
+        } else {
+            r.epoch
+        };
+        self.sim.queue.push(time, kind, r.id.0, who.0, epoch);
+    }
+
+    /// The levels as they stand, gathered from the parts.
+    fn levels(&self) -> Levels {
+        let (posts, services) = (&self.sim.posts, &self.sim.services);
+        Levels {
+            waiting: self.sim.waiting.len(),
+            held: services.held,
+            caseload: posts.caseload,
+            capacity: posts.capacity,
+            in_post: posts.in_post,
+            vacant: posts.vacant,
+            fte_in_post: posts.fte_in_post,
+            places_open: services.places_open,
         }
     }
 
     // ----- set-up -------------------------------------------------------
 
-    fn initialise(&mut self) {
-        self.next_week_time = self.week_time(0);
+    fn initialise(&mut self) -> Result<(), TooMany> {
         let s = self.plan.scenario;
         let lw = &s.link_workers;
-        self.sim.workers.truncate(0);
+        self.sim.posts.reset();
         for post in &lw.posts {
-            self.sim.workers.push(Worker {
-                funded: true,
-                fte: post.fte,
-                contract_end: post.contract_end.unwrap_or(f64::INFINITY),
-                ..Worker::default()
-            });
+            self.sim.posts.add(post.fte, post.contract_end.unwrap_or(f64::INFINITY));
         }
-        for w in 0..self.sim.workers.len() {
-            self.levels.vacant += 1;
-            if lw.posts[w].vacant_at_start {
-                self.schedule_recruitment(w);
+        for (post, spec) in self.sim.posts.ids().zip(&lw.posts).collect::<Vec<_>>() {
+            if spec.vacant_at_start {
+                self.schedule_recruitment(post);
             } else {
-                self.start_worker(w, false);
+                self.start_worker(post, false);
             }
         }
-        self.sim.services.truncate(0);
-        for (i, v) in s.vcse.services.iter().enumerate() {
-            self.sim.services.push(ServiceState {
-                closure_rng: person_stream(self.rng.vcse_key, i as u32, 0),
-                open: v.opens.is_none(),
-                factor: 1.0,
-                capacity: 0,
-                attendees: Vec::new(),
-                epoch: 0,
-            });
-            if v.opens.is_none() {
-                self.schedule_closure(i);
+        self.sim.services.reset(self.plan, self.rng.vcse_key);
+        for service in self.sim.services.ids().collect::<Vec<_>>() {
+            if self.sim.services[service].open {
+                self.schedule_closure(service);
             }
         }
-        for i in 0..s.vcse.services.len() {
-            self.refresh_capacity(i);
+        for service in self.sim.services.ids().collect::<Vec<_>>() {
+            self.refresh_places(service);
         }
-        self.initial_people();
-        self.next_referral = self.draw_next_referral(0.0);
+        self.initial_people()?;
+        self.arrivals = Arrivals::start(self.plan, &mut self.rng.referrals);
         if self.warm_up <= 0.0 {
-            self.sim.record.waiting_list_peak = self.levels.waiting;
+            self.sim.waiting.begin_measuring();
         }
+        Ok(())
     }
 
     /// People already in the service on the start date: held first, then those
     /// on caseloads, then those waiting, so that allocation fills caseloads in
     /// that order.
-    fn initial_people(&mut self) {
+    fn initial_people(&mut self) -> Result<(), TooMany> {
         let init = &self.plan.scenario.initial;
         let mut n = 0;
         for (count, kind) in [(init.held, 0), (init.on_caseload, 1), (init.waiting, 2)] {
-            let first = self.sim.persons.len();
+            let first = self.sim.referrals.len();
             for _ in 0..count {
-                let mut attributes = person_stream(self.rng.support_key, INITIAL_STREAM + n, PART_INITIAL);
-                let group = pick_group(self.plan, attributes.random());
-                let idx = self.new_person(0.0, group, INITIAL_STREAM + n, NONE);
+                let stream = INITIAL_STREAM + n;
                 n += 1;
-                let p = &mut self.sim.persons[idx as usize];
-                p.measured = self.warm_up <= 0.0;
+                let mut extras = person_stream(self.rng.support_key, stream, PART_INITIAL);
+                let group = pick_group(self.plan, extras.random());
+                let who = self.new_referral(0.0, group, stream, None)?;
+                let plan = self.plan;
+                let r = &mut self.sim.referrals[who];
+                r.measured = self.warm_up <= 0.0;
                 // Already allocated before the start: no waiting time of theirs is known.
-                p.allocated = kind < 2;
-                let kp = self.plan.scenario.groups[group]
-                    .planning_contact
-                    .min(u32::from(p.contacts)) as u16;
+                r.allocated = kind < 2;
+                let planning = plan.scenario.groups[group].planning_contact.min(u32::from(r.contacts)) as u16;
+                let mut first_contact_after = 0.0;
                 match kind {
                     0 => {
-                        p.needs_onward = true;
-                        p.decided = true;
-                        p.done = kp;
-                        p.decision_time = 0.0;
-                        p.resume_holding = true;
+                        r.needs_onward = true;
+                        r.done = planning;
+                        r.decision_time = Some(0.0);
                     }
                     1 => {
-                        p.done = attributes.random_range(0..p.contacts);
-                        p.start_offset =
-                            attributes.random::<f64>() * self.plan.groups[group].interval.sample(&mut attributes);
-                        if p.done >= kp {
-                            p.decided = true;
-                            p.connected = p.needs_onward;
-                            p.holding_recorded = true;
+                        r.done = extras.random_range(0..r.contacts);
+                        first_contact_after = extras.random::<f64>() * plan.groups[group].interval.sample(&mut extras);
+                        if r.done >= planning {
+                            r.decision_time = Some(0.0);
+                            r.connected = r.needs_onward;
+                            r.holding_recorded = true;
                         }
                     }
                     _ => {
-                        let waited = self
-                            .plan
-                            .waited_so_far
-                            .as_ref()
-                            .map_or(0.0, |w| w.sample(&mut attributes));
-                        p.referral_time = -waited;
+                        let waited = plan.waited_so_far.as_ref().map_or(0.0, |w| w.sample(&mut extras));
+                        r.referral_time = -waited;
                     }
                 }
+                r.stage = Stage::Waiting {
+                    resume_holding: kind == 0,
+                    first_contact_after,
+                };
             }
             if kind == 2 {
-                let waiting = &mut self.sim.persons[first..];
+                // The waiting are numbered in the order they were referred,
+                // and that is their order on the list.
+                let waiting = self.sim.referrals.tail_mut(first);
                 waiting.sort_by(|a, b| a.referral_time.total_cmp(&b.referral_time));
-                for (i, p) in waiting.iter_mut().enumerate() {
-                    p.identity = (first + i) as u32;
+                for (i, r) in waiting.iter_mut().enumerate() {
+                    r.id = ReferralId((first + i) as u32);
+                    r.person = r.id;
                 }
             }
         }
         // People already on caseloads are placed before anyone waiting, whatever the list's order.
         let on_caseloads = (init.held + init.on_caseload) as usize;
-        for idx in 0..self.sim.persons.len() as u32 {
-            if idx as usize == on_caseloads {
+        let everyone = self.sim.referrals.len() as u32;
+        for slot in (0..everyone).map(Slot) {
+            if slot.0 as usize == on_caseloads {
                 self.fill_places();
             }
-            if self.sim.persons[idx as usize].measured {
+            if self.sim.referrals[slot].measured {
                 self.sim.record.referrals += 1;
                 self.sim.record.carried_over += 1;
             }
-            self.note("referral", Some(idx), None, None);
-            self.join_waiting_list(idx, false);
+            self.note("referral", Some(slot), None, None);
+            self.join_waiting_list(slot, false);
         }
         self.fill_places();
-        for idx in 0..self.sim.persons.len() as u32 {
-            let mut triage = person_stream(self.rng.support_key, self.sim.persons[idx as usize].stream, PART_TRIAGE);
+        for slot in (0..everyone).map(Slot) {
+            let mut triage = person_stream(self.rng.support_key, self.sim.referrals[slot].stream, PART_TRIAGE);
             let _skipped: f64 = triage.random();
-            self.schedule_renege(idx, &mut triage);
+            self.schedule_renege(slot, &mut triage);
         }
+        Ok(())
     }
 
     /// A person still waiting gives up after a patience time, drawn from
     /// their triage stream just after the triage draw.
-    fn schedule_renege(&mut self, idx: u32, triage: &mut PersonRng) {
-        let p = &self.sim.persons[idx as usize];
-        if let (State::Waiting, Some(patience)) = (p.state, &self.plan.patience) {
-            let (epoch, t) = (p.epoch, self.now + patience.sample(triage));
-            self.sim.queue.push(t, EventKind::Renege, idx, epoch);
+    fn schedule_renege(&mut self, who: Slot, triage: &mut PersonRng) {
+        if let (true, Some(patience)) = (self.sim.referrals[who].stage.is_waiting(), &self.plan.patience) {
+            let t = self.now + patience.sample(triage);
+            self.push(t, EventKind::Renege, who);
         }
     }
 
     // ----- the loop -----------------------------------------------------
 
-    fn event_loop(&mut self) {
+    fn event_loop(&mut self) -> Result<(), TooMany> {
         loop {
             let dated = self.plan.dated.get(self.next_dated).map_or(f64::INFINITY, |d| d.0);
             // On a tie, dated changes come first, then referrals, then the queue.
-            let outside = dated.min(self.next_referral);
+            let outside = dated.min(self.arrivals.next);
             if let Some(e) = self.sim.queue.pop_before(outside) {
                 if e.time > self.end {
                     break;
                 }
                 self.advance(e.time);
-                if self.due_event(e.kind, e.id, e.epoch) {
+                if self.due_event(e)? {
                     self.sim.record.events += 1;
                 }
                 continue;
@@ -397,162 +318,126 @@ impl<'a, T: Trace> Run<'a, T> {
                 break;
             }
             self.advance(t);
-            if dated <= self.next_referral {
+            if dated <= self.arrivals.next {
                 let (_, what) = self.plan.dated[self.next_dated];
                 self.next_dated += 1;
                 self.dated_event(what);
             } else {
-                self.fresh_referral();
-                self.next_referral = self.draw_next_referral(t);
+                self.fresh_referral()?;
+                self.arrivals.advance(self.plan, &mut self.rng.referrals, t);
             }
             self.sim.record.events += 1;
         }
         self.advance(self.end);
+        Ok(())
     }
 
-    /// Dispatches a due event; returns false if it was stale (its person,
+    /// The referral an event is for, if the event is still current.
+    fn current(&self, e: Event, stage: fn(&Stage) -> bool) -> Option<Slot> {
+        let who = Slot(e.slot);
+        let r = &self.sim.referrals[who];
+        (stage(&r.stage) && r.is_current(e.id, e.epoch, EventQueue::current)).then_some(who)
+    }
+
+    /// Dispatches a due event; returns false if it was stale (its referral,
     /// post or service has moved on since it was scheduled).
-    fn due_event(&mut self, kind: EventKind, id: u32, epoch: u32) -> bool {
-        let i = id as usize;
-        match kind {
+    fn due_event(&mut self, e: Event) -> Result<bool, TooMany> {
+        match e.kind {
             EventKind::SupportStep => {
-                let p = &self.sim.persons[i];
-                if p.state != State::Supported || !EventQueue::current(epoch, p.epoch) {
-                    return false;
-                }
-                self.support_step(id);
+                let Some(who) = self.current(e, |s| matches!(s, Stage::Supported { .. })) else {
+                    return Ok(false);
+                };
+                self.support_step(who);
             }
             EventKind::HoldEnds => {
-                let p = &self.sim.persons[i];
-                if p.state != State::Held || !EventQueue::current(epoch, p.epoch) {
-                    return false;
-                }
-                let exit = if p.hold_ends_unmet {
-                    Exit::Unmet
-                } else {
-                    Exit::Disengaged
+                let Some(who) = self.current(e, Stage::is_held) else {
+                    return Ok(false);
                 };
-                self.exit(id, exit);
+                let Stage::Held { ends_unmet, .. } = self.sim.referrals[who].stage else {
+                    unreachable!("checked as held")
+                };
+                self.exit(who, if ends_unmet { Exit::Unmet } else { Exit::Disengaged });
             }
             EventKind::Renege => {
-                let p = &self.sim.persons[i];
-                if p.state != State::Waiting || !EventQueue::current(epoch, p.epoch) {
-                    return false;
-                }
-                self.exit(id, Exit::Reneged);
+                let Some(who) = self.current(e, Stage::is_waiting) else {
+                    return Ok(false);
+                };
+                self.exit(who, Exit::Reneged);
             }
             EventKind::LeavesVcsePlace => {
-                let p = &self.sim.persons[i];
-                if p.service == NONE || !EventQueue::current(epoch, p.vcse_epoch) {
-                    return false;
-                }
-                let service = p.service as usize;
-                self.leave_service(id);
-                self.note("vcse_place_ends", Some(id), None, Some(service as u32));
-                self.admit_from_holding(self.plan.scenario.vcse.services[service].category);
+                let who = Slot(e.slot);
+                let r = &self.sim.referrals[who];
+                let Some(place) = r
+                    .attending
+                    .filter(|_| r.id.0 == e.id && EventQueue::current(e.epoch, r.vcse_epoch))
+                else {
+                    return Ok(false);
+                };
+                self.leave_service(who);
+                self.note("vcse_place_ends", Some(who), None, Some(place.service));
+                self.sim.referrals.release_if_finished(who);
+                let category = self.sim.services[place.service].category;
+                self.admit_from_holding(category);
             }
-            EventKind::ReReferral => self.re_referral(id),
+            EventKind::ReReferral => self.re_referral(Slot(e.slot))?,
             EventKind::WorkerLeaves => {
-                let w = &self.sim.workers[i];
-                if !w.in_post || !EventQueue::current(epoch, w.epoch) {
-                    return false;
+                let post = PostId(e.id);
+                let p = &self.sim.posts[post];
+                if !p.in_post || !EventQueue::current(e.epoch, p.epoch) {
+                    return Ok(false);
                 }
-                self.worker_leaves(i, true);
+                self.worker_leaves(post, true);
             }
             EventKind::WorkerStarts => {
-                let w = &self.sim.workers[i];
-                if !w.funded || w.in_post || !EventQueue::current(epoch, w.epoch) {
-                    return false;
+                let post = PostId(e.id);
+                let p = &self.sim.posts[post];
+                if !p.funded || p.in_post || !EventQueue::current(e.epoch, p.epoch) {
+                    return Ok(false);
                 }
                 let inducting = self.plan.scenario.link_workers.induction_duration > 0.0;
-                self.start_worker(i, inducting);
+                self.start_worker(post, inducting);
             }
             EventKind::InductionEnds => {
-                let w = &self.sim.workers[i];
-                if !w.in_post || !w.inducting || !EventQueue::current(epoch, w.epoch) {
-                    return false;
+                let post = PostId(e.id);
+                let p = &self.sim.posts[post];
+                if !p.in_post || !p.inducting || !EventQueue::current(e.epoch, p.epoch) {
+                    return Ok(false);
                 }
-                self.sim.workers[i].inducting = false;
-                self.note("induction_ends", None, Some(id), None);
-                self.refresh_worker_capacity(i);
+                self.sim.posts.end_induction(post);
+                self.note("induction_ends", None, Some(post), None);
+                self.refresh_caseload_places(post);
             }
             EventKind::ServiceCloses => {
-                let v = &self.sim.services[i];
-                if !v.open || !EventQueue::current(epoch, v.epoch) {
-                    return false;
+                let service = ServiceId(e.id);
+                let v = &self.sim.services[service];
+                if !v.open || !EventQueue::current(e.epoch, v.epoch) {
+                    return Ok(false);
                 }
-                self.service_closes(i);
+                self.service_closes(service);
             }
             EventKind::ServiceReopens => {
-                let v = &self.sim.services[i];
-                if v.open || !EventQueue::current(epoch, v.epoch) {
-                    return false;
+                let service = ServiceId(e.id);
+                let v = &self.sim.services[service];
+                if v.open || !EventQueue::current(e.epoch, v.epoch) {
+                    return Ok(false);
                 }
-                self.sim.services[i].open = true;
-                self.note("service_reopens", None, None, Some(id));
-                self.refresh_capacity(i);
-                self.schedule_closure(i);
+                self.sim.services.open(service);
+                self.note("service_reopens", None, None, Some(service));
+                self.refresh_places(service);
+                self.schedule_closure(service);
             }
         }
-        true
+        Ok(true)
     }
 
-    /// Moves the clock to `t` (at most the end): integrates the levels over
-    /// the measured part of the elapsed time and takes any weekly snapshots
-    /// that fall due.
+    /// Moves the clock to `t` (at most the end), measuring the levels over the elapsed time.
     #[inline]
     fn advance(&mut self, t: f64) {
         debug_assert!(t <= self.end);
         self.now = t;
-        if t <= self.last_time {
-            return;
-        }
-        if t >= self.next_week_time {
-            self.take_snapshots(t);
-        }
-        let from = if self.last_time >= self.warm_up {
-            self.last_time
-        } else {
-            if t >= self.warm_up {
-                let peak = &mut self.sim.record.waiting_list_peak;
-                *peak = (*peak).max(self.levels.waiting);
-            }
-            self.warm_up
-        };
-        if t > from {
-            let dt = t - from;
-            let l = &self.levels;
-            let r = &mut self.sim.record;
-            r.waiting_list_area += f64::from(l.waiting) * dt;
-            r.held_area += f64::from(l.held) * dt;
-            r.caseload_area += f64::from(l.caseload) * dt;
-            r.capacity_area += f64::from(l.capacity) * dt;
-            r.vacancy_days += f64::from(l.vacant) * dt;
-            r.fte_days += l.fte_in_post * dt;
-        }
-        self.last_time = t;
-    }
-
-    /// The weekly snapshots due by `t`, of the levels as they stand.
-    #[cold]
-    fn take_snapshots(&mut self, t: f64) {
-        while self.next_week_time <= t {
-            let l = &self.levels;
-            self.sim
-                .record
-                .weekly
-                .push([l.waiting, l.held, l.caseload, l.in_post, l.places_open]);
-            self.next_week += 1;
-            self.next_week_time = self.week_time(self.next_week);
-        }
-    }
-
-    /// When weekly snapshot `week` is taken (infinity past the last).
-    fn week_time(&self, week: usize) -> f64 {
-        if week < self.plan.weeks {
-            self.warm_up + 7.0 * week as f64
-        } else {
-            f64::INFINITY
+        let levels = self.levels();
+        if self.measure.advance(t, &levels, &mut self.sim.record) {
+            self.sim.waiting.begin_measuring();
         }
     }
 
@@ -560,174 +445,130 @@ impl<'a, T: Trace> Run<'a, T> {
         let end = self.end;
         let r = &mut self.sim.record;
         r.measured_days = (end - self.warm_up).max(0.0);
-        r.waiting_list_end = self.levels.waiting;
-        for p in &self.sim.persons {
-            if !p.measured || p.state == State::Gone {
+        r.waiting_list_end = self.sim.waiting.len();
+        r.waiting_list_peak = self.sim.waiting.peak();
+        // In the order of referral, so that sums over them are the same whatever slots people had.
+        for p in self.sim.referrals.in_service() {
+            if !p.measured {
                 continue;
             }
             r.in_system_end += 1;
-            if p.state == State::Waiting && !p.allocated {
+            if p.stage.is_waiting() && !p.allocated {
                 r.waiting_times.push(end - p.referral_time);
             }
-            if p.decided && !p.holding_recorded {
-                r.holding_times.push(end - p.decision_time);
+            if let (Some(decided), false) = (p.decision_time, p.holding_recorded) {
+                r.holding_times.push(end - decided);
             }
         }
     }
 
     // ----- referrals ----------------------------------------------------
 
-    /// The next referral time after `from`: inverts the integrated rate across
-    /// the piecewise-constant segments with one exponential draw.
-    fn draw_next_referral(&mut self, from: f64) -> f64 {
-        let mut e: f64 = self.rng.referrals.sample(Exp1);
-        let mut t = from;
-        let segments = &self.plan.rate_segments;
-        while let Some(s) = segments.get(self.rate_segment) {
-            if s.end <= t {
-                self.rate_segment += 1;
-                continue;
-            }
-            let start = t.max(s.start);
-            let capacity = (s.end - start) * s.rate;
-            if s.rate > 0.0 && e < capacity {
-                return start + e / s.rate;
-            }
-            e -= capacity;
-            t = s.end;
-            self.rate_segment += 1;
-        }
-        f64::INFINITY
-    }
-
-    /// Creates a person with the attributes of their own stream (part 0).
-    fn new_person(&mut self, time: f64, group: usize, stream: u32, identity: u32) -> u32 {
-        let idx = self.sim.persons.len() as u32;
+    /// Stores a referral with the attributes of its own stream (part 0):
+    /// contacts, onward need and category, digital exclusion.
+    fn new_referral(
+        &mut self,
+        time: f64,
+        group: usize,
+        stream: u32,
+        person: Option<ReferralId>,
+    ) -> Result<Slot, TooMany> {
         let gp = &self.plan.groups[group];
         let g = &self.plan.scenario.groups[group];
         let mut a = person_stream(self.rng.support_key, stream, PART_ATTRIBUTES);
         let contacts = gp.contacts.sample_count(&mut a).min(u32::from(u16::MAX)) as u16;
         let needs_onward = a.random::<f64>() < g.onward_need;
-        let category = gp.categories.get(pick(&gp.category_cdf, a.random())).map_or(0, |c| *c);
+        // A group with no onward need may have no categories: then nobody in it needs one.
+        let category = gp.categories.get(pick(&gp.category_cdf, a.random())).copied();
         let excluded = a.random::<f64>() < g.digitally_excluded_share;
-        self.sim.persons.push(Person {
-            referral_time: time,
-            decision_time: 0.0,
-            stretch_start: 0.0,
-            stretch_contact_at_start: true,
-            start_offset: 0.0,
-            identity: if identity == NONE { idx } else { identity },
+        let measured = time >= self.warm_up;
+        self.sim.referrals.add(|id| Referral {
+            id,
+            person: person.unwrap_or(id),
             stream,
+            referral_time: time,
+            decision_time: None,
+            stage: Stage::New,
+            attending: None,
             epoch: 0,
             vcse_epoch: 0,
-            worker: NONE,
-            slot: 0,
-            service: NONE,
-            service_slot: 0,
             part: FIRST_FREE_PART,
             contacts,
             done: 0,
-            step_done: 0,
-            group: group as u8,
-            category: category as u8,
-            state: State::New,
-            step: Step::Complete,
-            hold_ends_unmet: false,
+            group: u8::try_from(group).expect("validation allows at most 255 client groups"),
+            category,
+            re_referral: ReReferral::NotYet,
             excluded,
-            measured: time >= self.warm_up,
+            measured,
             needs_onward,
-            decided: false,
             connected: false,
             allocated: false,
             holding_recorded: false,
-            re_referred: false,
-            resume_holding: false,
-        });
-        idx
+        })
     }
 
-    fn fresh_referral(&mut self) {
+    fn fresh_referral(&mut self) -> Result<(), TooMany> {
         let group = pick_group(self.plan, self.rng.referrals.random());
-        let stream = self.fresh_referrals;
-        self.fresh_referrals += 1;
-        let idx = self.new_person(self.now, group, stream, NONE);
-        self.refer(idx);
+        let stream = self.arrivals.fresh_stream();
+        let who = self.new_referral(self.now, group, stream, None)?;
+        self.refer(who);
+        Ok(())
     }
 
-    fn re_referral(&mut self, previous: u32) {
-        let prev = self.sim.persons[previous as usize];
-        let stream = RE_REFERRAL_STREAM + self.re_referrals;
-        self.re_referrals += 1;
-        let idx = self.new_person(self.now, prev.group as usize, stream, prev.identity);
-        if self.sim.persons[idx as usize].measured {
+    /// A discharged person comes back: a new referral of the same person and group.
+    fn re_referral(&mut self, previous: Slot) -> Result<(), TooMany> {
+        let prev = &mut self.sim.referrals[previous];
+        prev.re_referral = ReReferral::Done;
+        let (group, person) = (prev.group as usize, prev.person);
+        self.sim.referrals.release_if_finished(previous);
+        let stream = self.arrivals.re_referral_stream();
+        let who = self.new_referral(self.now, group, stream, Some(person))?;
+        if self.sim.referrals[who].measured {
             self.sim.record.re_referrals += 1;
         }
-        self.refer(idx);
+        self.refer(who);
+        Ok(())
     }
 
     /// Triage: redirect, decline, or join the waiting list.
-    fn refer(&mut self, idx: u32) {
-        let p = self.sim.persons[idx as usize];
-        if p.measured {
+    fn refer(&mut self, who: Slot) {
+        let r = self.sim.referrals[who];
+        if r.measured {
             self.sim.record.referrals += 1;
         }
-        self.note("referral", Some(idx), None, None);
+        self.note("referral", Some(who), None, None);
         let referrals = &self.plan.scenario.referrals;
-        let mut a = person_stream(self.rng.support_key, p.stream, PART_TRIAGE);
-        if a.random::<f64>() < referrals.inappropriate_share {
-            return self.exit(idx, Exit::Redirected);
+        let mut triage = person_stream(self.rng.support_key, r.stream, PART_TRIAGE);
+        if triage.random::<f64>() < referrals.inappropriate_share {
+            return self.exit(who, Exit::Redirected);
         }
-        if referrals.waiting_list_cap.is_some_and(|cap| self.levels.waiting >= cap) {
-            return self.exit(idx, Exit::Declined);
+        if referrals
+            .waiting_list_cap
+            .is_some_and(|cap| self.sim.waiting.len() >= cap)
+        {
+            return self.exit(who, Exit::Declined);
         }
-        self.join_waiting_list(idx, false);
+        self.join_waiting_list(who, false);
         self.fill_places();
-        self.schedule_renege(idx, &mut a);
+        self.schedule_renege(who, &mut triage);
     }
 
-    fn join_waiting_list(&mut self, idx: u32, at_head: bool) {
-        let p = &mut self.sim.persons[idx as usize];
-        p.state = State::Waiting;
-        p.epoch += 1;
-        let level = self.plan.groups[p.group as usize].priority_level;
-        let entry = (idx, p.epoch);
-        if at_head {
-            self.sim.waiting[level].push_front(entry);
-        } else {
-            self.sim.waiting[level].push_back(entry);
+    /// Puts a referral on the waiting list: at the back, or at the head for
+    /// someone handed back by a link worker who left. Their stage's data
+    /// (returned while held, delay to a first contact) is set by the caller
+    /// or kept from before.
+    fn join_waiting_list(&mut self, who: Slot, at_head: bool) {
+        let r = &mut self.sim.referrals[who];
+        if !r.stage.is_waiting() {
+            r.stage = Stage::Waiting {
+                resume_holding: false,
+                first_contact_after: 0.0,
+            };
         }
-        self.levels.waiting += 1;
-        if self.now >= self.warm_up {
-            let peak = &mut self.sim.record.waiting_list_peak;
-            *peak = (*peak).max(self.levels.waiting);
-        }
-    }
-
-    /// The next person on the waiting list, skipping entries that went stale (reneged).
-    fn pop_waiting(&mut self) -> Option<u32> {
-        for level in 0..self.sim.waiting.len() {
-            while let Some((idx, epoch)) = self.sim.waiting[level].pop_front() {
-                let p = &self.sim.persons[idx as usize];
-                if p.state == State::Waiting && p.epoch == epoch {
-                    return Some(idx);
-                }
-            }
-        }
-        None
-    }
-
-    /// The link worker in post with the most free places (the first such on a tie).
-    fn most_free_worker(&self, except: usize) -> Option<usize> {
-        let mut best = None;
-        let mut best_free = 0;
-        for (i, w) in self.sim.workers.iter().enumerate() {
-            let free = w.free_places();
-            if i != except && free > best_free {
-                best = Some(i);
-                best_free = free;
-            }
-        }
-        best
+        r.epoch += 1;
+        let level = self.plan.groups[r.group as usize].priority_level;
+        let entry = Entry { who, epoch: r.epoch };
+        self.sim.waiting.join(level, entry, at_head);
     }
 
     /// Allocates people from the head of the waiting list while any link worker has a free place.
@@ -736,210 +577,185 @@ impl<'a, T: Trace> Run<'a, T> {
             return;
         }
         self.filling = true;
-        debug_assert_eq!(
-            self.free_places,
-            self.sim.workers.iter().map(Worker::free_places).sum::<u32>()
-        );
-        while self.levels.waiting > 0 && self.free_places > 0 {
-            let Some(w) = self.most_free_worker(usize::MAX) else {
+        while !self.sim.waiting.is_empty() && self.sim.posts.free_places() > 0 {
+            let Some(post) = self.sim.posts.most_free() else {
                 break;
             };
-            let Some(idx) = self.pop_waiting() else { break };
-            self.levels.waiting -= 1;
-            self.allocate(idx, w);
+            let referrals = &self.sim.referrals;
+            let is_current = |e: Entry<Slot>| {
+                let r = &referrals[e.who];
+                r.stage.is_waiting() && r.epoch == e.epoch
+            };
+            let Some(who) = self.sim.waiting.pop(is_current) else {
+                break;
+            };
+            self.allocate(who, post);
         }
         self.filling = false;
     }
 
-    fn allocate(&mut self, idx: u32, w: usize) {
-        self.add_to_caseload(idx, w);
+    fn allocate(&mut self, who: Slot, post: PostId) {
+        let Stage::Waiting {
+            resume_holding,
+            first_contact_after,
+        } = self.sim.referrals[who].stage
+        else {
+            unreachable!("only people waiting are allocated")
+        };
+        let place = self.sim.posts.join(post, who);
         let now = self.now;
-        let p = &mut self.sim.persons[idx as usize];
-        p.epoch += 1;
-        if !p.allocated {
-            p.allocated = true;
-            if p.measured {
+        let r = &mut self.sim.referrals[who];
+        r.epoch += 1;
+        let on = OnCaseload { post, place };
+        // Supported until the walk below or the search for a place says otherwise.
+        r.stage = Stage::Supported {
+            on,
+            stretch: Stretch {
+                start: now,
+                contact_at_start: true,
+                end: Step::Complete,
+                done_at_end: r.done,
+            },
+        };
+        if !r.allocated {
+            r.allocated = true;
+            if r.measured {
                 self.sim.record.supported += 1;
-                self.sim.record.waiting_times.push(now - p.referral_time);
+                self.sim.record.waiting_times.push(now - r.referral_time);
             }
         }
-        self.note("allocated", Some(idx), Some(w as u32), None);
-        let p = &mut self.sim.persons[idx as usize];
-        if p.resume_holding {
-            p.resume_holding = false;
-            self.seek_place(idx);
+        self.note("allocated", Some(who), Some(post), None);
+        if resume_holding {
+            self.seek_place(who);
         } else {
-            let start = now + std::mem::take(&mut p.start_offset);
-            self.start_stretch(idx, start, true);
+            self.start_stretch(who, now + first_contact_after, true);
         }
     }
 
-    fn add_to_caseload(&mut self, idx: u32, w: usize) {
-        let slot = self.update_worker(w, |worker| {
-            worker.caseload.push(idx);
-            worker.caseload.len() as u32 - 1
-        });
-        let p = &mut self.sim.persons[idx as usize];
-        p.worker = w as u32;
-        p.slot = slot;
-        p.state = State::Supported;
-        self.levels.caseload += 1;
-    }
-
-    /// Changes post `w` and keeps the count of free caseload places in step.
-    #[inline]
-    fn update_worker<R>(&mut self, w: usize, change: impl FnOnce(&mut Worker) -> R) -> R {
-        let worker = &mut self.sim.workers[w];
-        let before = worker.free_places();
-        let result = change(worker);
-        self.free_places = self.free_places - before + worker.free_places();
-        result
-    }
-
-    fn remove_from_caseload(&mut self, idx: u32) {
-        let p = self.sim.persons[idx as usize];
-        if p.worker == NONE {
+    /// Takes a referral off its caseload, if it is on one.
+    fn leave_caseload(&mut self, who: Slot) {
+        let Some(on) = self.sim.referrals[who].stage.caseload() else {
             return;
+        };
+        let moved = self.sim.posts.leave(on.post, on.place, who);
+        if let Some(m) = self.sim.referrals[moved].stage.caseload_mut() {
+            m.place = on.place;
         }
-        let moved = self.update_worker(p.worker as usize, |worker| swap_out(&mut worker.caseload, p.slot, idx));
-        self.sim.persons[moved as usize].slot = p.slot;
-        self.sim.persons[idx as usize].worker = NONE;
-        self.levels.caseload -= 1;
     }
 
     // ----- support --------------------------------------------------------
 
-    /// Draws the person's next stretch of contacts from `start` and schedules its end.
-    fn start_stretch(&mut self, idx: u32, start: f64, contact_at_start: bool) {
-        let p = &mut self.sim.persons[idx as usize];
-        p.part += 1;
-        p.stretch_start = start;
-        p.stretch_contact_at_start = contact_at_start;
-        let (step, time, done) = walk_contacts(self.plan, p, f64::INFINITY, self.rng.support_key);
-        p.step = step;
-        p.step_done = done;
-        let epoch = p.epoch;
-        self.sim.queue.push(time, EventKind::SupportStep, idx, epoch);
+    /// Draws the referral's next stretch of contacts from `start` and schedules its end.
+    fn start_stretch(&mut self, who: Slot, start: f64, contact_at_start: bool) {
+        let r = &mut self.sim.referrals[who];
+        r.part += 1;
+        let on = r.stage.caseload().expect("a stretch starts on a caseload");
+        let (stretch, time) = Stretch::walk(self.plan, r, start, contact_at_start, self.rng.support_key);
+        r.stage = Stage::Supported { on, stretch };
+        self.push(time, EventKind::SupportStep, who);
     }
 
-    fn support_step(&mut self, idx: u32) {
-        let p = &mut self.sim.persons[idx as usize];
-        p.done = p.step_done;
-        match p.step {
-            Step::Disengage => self.exit(idx, Exit::Disengaged),
+    fn support_step(&mut self, who: Slot) {
+        let r = &mut self.sim.referrals[who];
+        let Stage::Supported { on, stretch } = r.stage else {
+            unreachable!("checked as supported")
+        };
+        r.done = stretch.done_at_end;
+        match stretch.end {
+            Step::Disengage => self.exit(who, Exit::Disengaged),
             Step::Complete => {
-                let exit = if p.connected {
+                let exit = if r.connected {
                     Exit::CompletedConnected
                 } else {
                     Exit::CompletedNoNeed
                 };
-                self.exit(idx, exit);
+                self.exit(who, exit);
             }
             Step::Decision | Step::Interrupted => {
-                p.decided = true;
-                p.decision_time = self.now;
-                let worker = p.worker;
-                self.note("onward_decision", Some(idx), Some(worker), None);
-                self.seek_place(idx);
+                r.decision_time = Some(self.now);
+                self.note("onward_decision", Some(who), Some(on.post), None);
+                self.seek_place(who);
             }
         }
     }
 
-    /// An open service of the category with a free place: the one with most free places.
-    fn free_service(&self, category: usize) -> Option<usize> {
-        let mut best = None;
-        let mut best_free = 0;
-        for &i in &self.plan.services_of[category] {
-            let s = &self.sim.services[i];
-            let free = s.capacity.saturating_sub(s.attendees.len() as u32);
-            if free > best_free {
-                best = Some(i);
-                best_free = free;
-            }
-        }
-        best
+    /// The VCSE category a referral needs.
+    fn category(&self, who: Slot) -> usize {
+        let category = self.sim.referrals[who].category;
+        usize::from(category.expect("validation gives a category to every group whose people can need one"))
     }
 
     /// After the onward decision (or on re-allocation while held): connect, hold or discharge.
-    fn seek_place(&mut self, idx: u32) {
-        let category = self.sim.persons[idx as usize].category as usize;
-        // Entries of people no longer held are dropped lazily; clear them from the front first.
-        while let Some(&(front, epoch)) = self.sim.holding[category].front() {
-            let f = &self.sim.persons[front as usize];
-            if f.state == State::Held && f.epoch == epoch {
-                break;
-            }
-            self.sim.holding[category].pop_front();
-        }
-        let queue_empty = self.sim.holding[category].is_empty();
-        if let Some(service) = self.free_service(category).filter(|_| queue_empty) {
-            return self.connect(idx, service);
+    fn seek_place(&mut self, who: Slot) {
+        let category = self.category(who);
+        let referrals = &self.sim.referrals;
+        let nobody_held = self.sim.services.nobody_held(category, |e| {
+            let r = &referrals[e.who];
+            r.stage.is_held() && r.epoch == e.epoch
+        });
+        if let Some(service) = self.sim.services.with_free_place(category).filter(|_| nobody_held) {
+            return self.connect(who, service);
         }
         let holding = &self.plan.scenario.holding;
-        let p = self.sim.persons[idx as usize];
-        let held_for = self.now - p.decision_time;
+        let decided = self.sim.referrals[who]
+            .decision_time
+            .expect("a place is sought after the decision");
+        let held_for = self.now - decided;
         if holding.policy == HoldingPolicy::Discharge || holding.max_holding.is_some_and(|m| held_for >= m) {
-            return self.exit(idx, Exit::Unmet);
+            return self.exit(who, Exit::Unmet);
         }
-        self.hold(idx);
+        self.hold(who);
     }
 
-    fn connect(&mut self, idx: u32, service: usize) {
+    fn connect(&mut self, who: Slot, service: ServiceId) {
         let now = self.now;
-        let attendance = self.plan.attendance[service].sample(&mut self.rng.vcse);
-        let s = &mut self.sim.services[service];
-        let p = &mut self.sim.persons[idx as usize];
-        p.service = service as u32;
-        p.service_slot = s.attendees.len() as u32;
-        s.attendees.push(idx);
-        p.vcse_epoch += 1;
-        p.connected = true;
-        let vcse_epoch = p.vcse_epoch;
-        if p.measured {
+        let attendance = self.plan.attendance[service.index()].sample(&mut self.rng.vcse);
+        let place = self.sim.services.attend(service, who);
+        let r = &mut self.sim.referrals[who];
+        r.attending = Some(Attending { service, place });
+        r.vcse_epoch += 1;
+        r.connected = true;
+        if r.measured {
             self.sim.record.connected += 1;
         }
-        self.record_holding(idx);
-        self.sim
-            .queue
-            .push(now + attendance, EventKind::LeavesVcsePlace, idx, vcse_epoch);
-        self.note(
-            "connected",
-            Some(idx),
-            Some(self.sim.persons[idx as usize].worker),
-            Some(service as u32),
-        );
-        self.start_stretch(idx, now, false);
+        let post = r.stage.caseload().map(|on| on.post);
+        self.record_holding(who);
+        self.push(now + attendance, EventKind::LeavesVcsePlace, who);
+        self.note("connected", Some(who), post, Some(service));
+        self.start_stretch(who, now, false);
     }
 
-    fn record_holding(&mut self, idx: u32) {
+    /// Records a referral's holding time, once, when it ends.
+    fn record_holding(&mut self, who: Slot) {
         let now = self.now;
-        let p = &mut self.sim.persons[idx as usize];
-        if p.decided && !p.holding_recorded {
-            p.holding_recorded = true;
-            if p.measured {
-                self.sim.record.holding_times.push(now - p.decision_time);
+        let r = &mut self.sim.referrals[who];
+        if let (Some(decided), false) = (r.decision_time, r.holding_recorded) {
+            r.holding_recorded = true;
+            if r.measured {
+                self.sim.record.holding_times.push(now - decided);
             }
         }
     }
 
     /// Keeps the person on the caseload in the category's queue, with check-ins
     /// at which they may disengage, until a place opens or the maximum holding time.
-    fn hold(&mut self, idx: u32) {
+    fn hold(&mut self, who: Slot) {
         let now = self.now;
-        let s = self.plan.scenario;
-        let p = &mut self.sim.persons[idx as usize];
-        p.state = State::Held;
-        p.epoch += 1;
-        p.part += 1;
-        self.levels.held += 1;
-        self.sim.holding[p.category as usize].push_back((idx, p.epoch));
-        let deadline = s.holding.max_holding.map_or(f64::INFINITY, |m| p.decision_time + m);
-        let mut rng = person_stream(self.rng.support_key, p.stream, p.part);
-        let interval = s.holding.check_in_interval;
+        let holding = &self.plan.scenario.holding;
+        let category = self.category(who);
+        let r = &mut self.sim.referrals[who];
+        let on = r.stage.caseload().expect("people are held on a caseload");
+        r.epoch += 1;
+        r.part += 1;
+        self.sim.services.hold(category, Entry { who, epoch: r.epoch });
+        let decided = r.decision_time.expect("people are held after the decision");
+        let deadline = holding.max_holding.map_or(f64::INFINITY, |m| decided + m);
+        let mut rng = person_stream(self.rng.support_key, r.stream, r.part);
+        let interval = holding.check_in_interval;
         let mut check_in = now + interval;
         let mut end = None;
         while check_in < deadline && check_in <= self.end {
-            if rng.random::<f64>() < disengage_probability(self.plan, p, check_in) {
+            if rng.random::<f64>() < disengage_probability(self.plan, r, check_in) {
                 end = Some((check_in, false));
                 break;
             }
@@ -948,59 +764,77 @@ impl<'a, T: Trace> Run<'a, T> {
         if end.is_none() && deadline <= self.end {
             end = Some((deadline, true));
         }
-        let epoch = p.epoch;
-        if let Some((t, unmet)) = end {
-            p.hold_ends_unmet = unmet;
-            self.sim.queue.push(t, EventKind::HoldEnds, idx, epoch);
+        r.stage = Stage::Held {
+            on,
+            ends_unmet: end.is_some_and(|(_, unmet)| unmet),
+        };
+        if let Some((t, _)) = end {
+            self.push(t, EventKind::HoldEnds, who);
         }
-        self.note("held", Some(idx), Some(self.sim.persons[idx as usize].worker), None);
+        self.note("held", Some(who), Some(on.post), None);
     }
 
     /// Gives free places of a category to held people, first held first.
     fn admit_from_holding(&mut self, category: usize) {
-        while let Some(service) = self.free_service(category) {
-            let Some((idx, epoch)) = self.sim.holding[category].pop_front() else {
+        while let Some(service) = self.sim.services.with_free_place(category) {
+            let referrals = &self.sim.referrals;
+            let is_current = |e: Entry<Slot>| {
+                let r = &referrals[e.who];
+                r.stage.is_held() && r.epoch == e.epoch
+            };
+            let Some(who) = self.sim.services.next_held(category, is_current) else {
                 return;
             };
-            let p = &mut self.sim.persons[idx as usize];
-            if p.state != State::Held || p.epoch != epoch {
-                continue;
-            }
-            p.state = State::Supported;
-            p.epoch += 1;
-            self.levels.held -= 1;
-            self.connect(idx, service);
+            let r = &mut self.sim.referrals[who];
+            let on = r.stage.caseload().expect("held people are on a caseload");
+            r.stage = Stage::Supported {
+                on,
+                stretch: Stretch {
+                    start: self.now,
+                    contact_at_start: false,
+                    end: Step::Complete,
+                    done_at_end: r.done,
+                },
+            };
+            r.epoch += 1;
+            self.connect(who, service);
         }
     }
 
     /// Ends a referral with a named exit, frees its caseload place, and perhaps schedules a re-referral.
-    fn exit(&mut self, idx: u32, exit: Exit) {
-        let p = self.sim.persons[idx as usize];
-        // Tests rather than a `match`, whose jump table mispredicts: most
-        // people leave from a caseload, and the tests are predicted.
-        if p.state == State::Gone {
+    fn exit(&mut self, who: Slot, exit: Exit) {
+        let stage = self.sim.referrals[who].stage;
+        if stage == Stage::Gone {
             return;
         }
-        let was_on_caseload = matches!(p.state, State::Held | State::Supported);
-        if was_on_caseload {
-            self.remove_from_caseload(idx);
+        if stage.caseload().is_some() {
+            self.leave_caseload(who);
         }
-        if p.state == State::Held {
-            self.levels.held -= 1;
+        self.depart(who, exit);
+    }
+
+    /// The referral leaves the pathway from its stage, already off any
+    /// caseload's list (by [`Self::exit`], or by a handover that took the
+    /// whole caseload): it is counted, and may come back later.
+    fn depart(&mut self, who: Slot, exit: Exit) {
+        let r = &mut self.sim.referrals[who];
+        let post = r.stage.caseload().map(|on| on.post);
+        // Tests rather than a `match`, whose jump table mispredicts: most
+        // people leave from a caseload, and the tests are predicted.
+        if r.stage.is_held() {
+            self.sim.services.unhold();
         }
-        if p.state == State::Waiting {
-            self.levels.waiting -= 1;
+        if r.stage.is_waiting() {
+            self.sim.waiting.leave();
         }
-        {
-            let p = &mut self.sim.persons[idx as usize];
-            p.state = State::Gone;
-            p.epoch += 1;
-        }
-        self.record_holding(idx);
-        if p.measured {
+        r.stage = Stage::Gone;
+        r.epoch += 1;
+        let measured = r.measured;
+        self.record_holding(who);
+        if measured {
             self.sim.record.exits[exit as usize] += 1;
         }
-        self.note(exit.name(), Some(idx), (p.worker != NONE).then_some(p.worker), None);
+        self.note(exit.name(), Some(who), post, None);
         let reason = match exit {
             Exit::Redirected | Exit::Declined => None,
             Exit::Reneged => Some(ReReferralReason::Reneged),
@@ -1010,446 +844,258 @@ impl<'a, T: Trace> Run<'a, T> {
             Exit::Unmet => Some(ReReferralReason::Unmet),
         };
         if let Some(reason) = reason {
-            self.maybe_re_refer(idx, reason);
+            self.maybe_re_refer(who, reason);
         }
-        if was_on_caseload {
+        self.sim.referrals.release_if_finished(who);
+        if post.is_some() {
             self.fill_places();
         }
     }
 
-    fn maybe_re_refer(&mut self, idx: u32, reason: ReReferralReason) {
-        let p = self.sim.persons[idx as usize];
-        if p.re_referred {
+    fn maybe_re_refer(&mut self, who: Slot, reason: ReReferralReason) {
+        let r = self.sim.referrals[who];
+        if r.re_referral != ReReferral::NotYet {
             return;
         }
-        let g = &self.plan.scenario.groups[p.group as usize];
-        let probability = g.re_referral[reason as usize];
+        let group = r.group as usize;
+        let probability = self.plan.scenario.groups[group].re_referral[reason as usize];
         if probability > 0.0 && self.rng.support.random::<f64>() < probability {
-            let delay = self.plan.groups[p.group as usize]
-                .re_referral_delay
-                .sample(&mut self.rng.support);
-            self.sim.persons[idx as usize].re_referred = true;
-            self.sim.queue.push(self.now + delay, EventKind::ReReferral, idx, 0);
+            let delay = self.plan.groups[group].re_referral_delay.sample(&mut self.rng.support);
+            self.sim.referrals[who].re_referral = ReReferral::Due;
+            let r = &self.sim.referrals[who];
+            self.sim
+                .queue
+                .push(self.now + delay, EventKind::ReReferral, r.id.0, who.0, 0);
         }
     }
 
     // ----- VCSE services --------------------------------------------------
 
-    fn leave_service(&mut self, idx: u32) {
-        let p = self.sim.persons[idx as usize];
-        let moved = swap_out(
-            &mut self.sim.services[p.service as usize].attendees,
-            p.service_slot,
-            idx,
-        );
-        self.sim.persons[moved as usize].service_slot = p.service_slot;
-        let p = &mut self.sim.persons[idx as usize];
-        p.service = NONE;
-        p.vcse_epoch += 1;
+    fn leave_service(&mut self, who: Slot) {
+        let r = &mut self.sim.referrals[who];
+        let place = r.attending.take().expect("leaving a service one attends");
+        r.vcse_epoch += 1;
+        let moved = self.sim.services.leave(place.service, place.place, who);
+        if let Some(m) = self.sim.referrals[moved].attending.as_mut() {
+            m.place = place.place;
+        }
     }
 
     /// Recomputes a service's places from its state and the disruptions in force now.
-    fn refresh_capacity(&mut self, i: usize) {
-        let s = self.plan.scenario;
-        let now = self.now;
-        let factor: f64 = s
-            .vcse
-            .disruptions
-            .iter()
-            .filter(|d| d.from <= now && now < d.to && d.services.binary_search(&i).is_ok())
-            .map(|d| d.capacity_factor)
-            .product();
-        let v = &mut self.sim.services[i];
-        v.factor = factor;
-        let places = if v.open {
-            (f64::from(s.vcse.services[i].places) * factor).round() as u32
-        } else {
-            0
-        };
-        let old = v.capacity;
-        v.capacity = places;
-        self.levels.places_open = self.levels.places_open - old + places;
-        if places == 0 && !self.sim.services[i].attendees.is_empty() {
-            self.evict(i);
+    fn refresh_places(&mut self, service: ServiceId) {
+        let places = self.sim.services.places_now(self.plan, service, self.now);
+        let old = self.sim.services.set_capacity(service, places);
+        if places == 0 && self.sim.services.last_attendee(service).is_some() {
+            self.evict(service);
         }
         if places > old {
-            self.admit_from_holding(s.vcse.services[i].category);
+            self.admit_from_holding(self.sim.services[service].category);
         }
     }
 
     /// A service closed: everyone attending loses their place.
-    fn evict(&mut self, i: usize) {
-        while let Some(&idx) = self.sim.services[i].attendees.last() {
-            self.leave_service(idx);
-            self.note("lost_vcse_place", Some(idx), None, Some(i as u32));
-            if self.sim.persons[idx as usize].state == State::Gone {
-                self.maybe_re_refer(idx, ReReferralReason::LostVcsePlace);
+    fn evict(&mut self, service: ServiceId) {
+        while let Some(who) = self.sim.services.last_attendee(service) {
+            self.leave_service(who);
+            self.note("lost_vcse_place", Some(who), None, Some(service));
+            if self.sim.referrals[who].stage == Stage::Gone {
+                self.maybe_re_refer(who, ReReferralReason::LostVcsePlace);
+            }
+            self.sim.referrals.release_if_finished(who);
+        }
+    }
+
+    fn schedule_closure(&mut self, service: ServiceId) {
+        if let Some((t, epoch)) = self.sim.services.next_closure(self.plan, service, self.now) {
+            self.sim.queue.push(t, EventKind::ServiceCloses, service.0, 0, epoch);
+        }
+    }
+
+    fn service_closes(&mut self, service: ServiceId) {
+        // Whether for good is drawn before the service is marked closed; the draws are the service's own.
+        let reopens_after = self.sim.services.closure_length(self.plan, service);
+        let epoch = self.sim.services.close(service);
+        match reopens_after {
+            None => self.note("service_closes_for_good", None, None, Some(service)),
+            Some(duration) => {
+                self.sim
+                    .queue
+                    .push(self.now + duration, EventKind::ServiceReopens, service.0, 0, epoch);
+                self.note("service_closes", None, None, Some(service));
             }
         }
-    }
-
-    fn schedule_closure(&mut self, i: usize) {
-        let rate = self.plan.scenario.vcse.services[i].closures.annual_rate;
-        if rate > 0.0 {
-            let e: f64 = self.sim.services[i].closure_rng.sample(Exp1);
-            let t = self.now + e * units::DAYS_PER_YEAR / rate;
-            let v = &mut self.sim.services[i];
-            v.epoch += 1;
-            self.sim.queue.push(t, EventKind::ServiceCloses, i as u32, v.epoch);
-        }
-    }
-
-    fn service_closes(&mut self, i: usize) {
-        let closures = &self.plan.scenario.vcse.services[i].closures;
-        let permanent = self.sim.services[i].closure_rng.random::<f64>() < closures.permanent_probability;
-        let v = &mut self.sim.services[i];
-        v.open = false;
-        v.epoch += 1;
-        let epoch = v.epoch;
-        if permanent {
-            self.note("service_closes_for_good", None, None, Some(i as u32));
-        } else {
-            let duration = self.plan.closure_duration[i].sample(&mut self.sim.services[i].closure_rng);
-            self.sim
-                .queue
-                .push(self.now + duration, EventKind::ServiceReopens, i as u32, epoch);
-            self.note("service_closes", None, None, Some(i as u32));
-        }
-        self.refresh_capacity(i);
+        self.refresh_places(service);
     }
 
     // ----- link workers ---------------------------------------------------
 
-    fn full_capacity(&self, w: usize) -> u32 {
-        let lw = &self.plan.scenario.link_workers;
-        let worker = &self.sim.workers[w];
-        let factor = if worker.inducting {
-            lw.induction_capacity_factor
-        } else {
-            1.0
-        };
-        (lw.caseload_per_fte * worker.fte * (1.0 - lw.absence) * factor).round() as u32
-    }
-
-    fn refresh_worker_capacity(&mut self, w: usize) {
-        let capacity = if self.sim.workers[w].in_post {
-            self.full_capacity(w)
-        } else {
-            0
-        };
-        self.set_capacity(w, capacity);
+    fn refresh_caseload_places(&mut self, post: PostId) {
+        self.sim.posts.refresh_capacity(post, &self.plan.scenario.link_workers);
         self.fill_places();
     }
 
-    /// Sets post `w`'s caseload capacity, keeping the total capacity and the
-    /// count of free places in step.
-    fn set_capacity(&mut self, w: usize, capacity: u32) {
-        self.levels.capacity = self.levels.capacity - self.sim.workers[w].capacity + capacity;
-        self.update_worker(w, |worker| worker.capacity = capacity);
-    }
-
-    fn schedule_recruitment(&mut self, w: usize) {
+    fn schedule_recruitment(&mut self, post: PostId) {
         let delay = self.plan.recruitment_delay.sample(&mut self.rng.turnover);
-        let worker = &mut self.sim.workers[w];
-        worker.epoch += 1;
-        if self.now + delay < worker.contract_end {
+        let epoch = self.sim.posts.new_epoch(post);
+        if self.now + delay < self.sim.posts[post].contract_end {
             self.sim
                 .queue
-                .push(self.now + delay, EventKind::WorkerStarts, w as u32, worker.epoch);
+                .push(self.now + delay, EventKind::WorkerStarts, post.0, 0, epoch);
         }
     }
 
-    fn start_worker(&mut self, w: usize, inducting: bool) {
+    fn start_worker(&mut self, post: PostId, inducting: bool) {
         let now = self.now;
         let lw = &self.plan.scenario.link_workers;
-        let worker = &mut self.sim.workers[w];
-        worker.in_post = true;
-        worker.inducting = inducting;
-        worker.started = now;
-        worker.epoch += 1;
-        let epoch = worker.epoch;
-        let contract_end = worker.contract_end;
-        self.levels.in_post += 1;
-        self.levels.vacant -= 1;
-        self.levels.fte_in_post += worker.fte;
+        let epoch = self.sim.posts.start(post, now, inducting);
         if inducting {
             self.sim
                 .queue
-                .push(now + lw.induction_duration, EventKind::InductionEnds, w as u32, epoch);
+                .push(now + lw.induction_duration, EventKind::InductionEnds, post.0, 0, epoch);
         }
-        if let Some(tenure) = &self.plan.tenure {
-            let mut leaves = now + tenure.sample(&mut self.rng.turnover);
-            if let (Some((window, multiplier)), crate::scenario::TenureModel::AnnualRate(rate)) =
-                (lw.turnover.before_contract_end, &lw.turnover.tenure)
-            {
-                // Piecewise-constant hazard: memorylessness lets us redraw from the window's start.
-                let window_start = contract_end - window;
-                if leaves > window_start && contract_end.is_finite() {
-                    let e: f64 = self.rng.turnover.sample(Exp1);
-                    let hazard = rate * multiplier;
-                    leaves = if hazard > 0.0 {
-                        now.max(window_start) + e * units::DAYS_PER_YEAR / hazard
-                    } else {
-                        f64::INFINITY
-                    };
-                }
-            }
-            if leaves < contract_end {
-                self.sim.queue.push(leaves, EventKind::WorkerLeaves, w as u32, epoch);
-            }
+        let contract_end = self.sim.posts[post].contract_end;
+        let leaves = leaving_time(self.plan, &mut self.rng.turnover, now, contract_end);
+        if leaves < contract_end {
+            self.sim.queue.push(leaves, EventKind::WorkerLeaves, post.0, 0, epoch);
         }
-        self.note("link_worker_starts", None, Some(w as u32), None);
-        self.refresh_worker_capacity(w);
+        self.note("link_worker_starts", None, Some(post), None);
+        self.refresh_caseload_places(post);
     }
 
-    /// The holder of post `w` leaves; the caseload is handed over; the post is
+    /// The holder of a post leaves; the caseload is handed over; the post is
     /// advertised again if it is still funded and `refill`.
-    fn worker_leaves(&mut self, w: usize, refill: bool) {
-        let worker = &mut self.sim.workers[w];
-        worker.in_post = false;
-        worker.inducting = false;
-        worker.epoch += 1;
-        self.levels.in_post -= 1;
-        self.levels.fte_in_post -= worker.fte;
-        if worker.funded {
-            self.levels.vacant += 1;
-        }
-        let funded = worker.funded;
-        self.note("link_worker_leaves", None, Some(w as u32), None);
-        self.set_capacity(w, 0);
-        self.hand_over(w);
-        if funded && refill {
-            self.schedule_recruitment(w);
+    fn worker_leaves(&mut self, post: PostId, refill: bool) {
+        self.sim.posts.holder_leaves(post);
+        self.note("link_worker_leaves", None, Some(post), None);
+        self.hand_over(post);
+        if self.sim.posts[post].funded && refill {
+            self.schedule_recruitment(post);
         }
         self.fill_places();
     }
 
     /// Each person on a leaver's caseload may drift away; the rest move to the
-    /// worker with most free places or back to the head of the waiting list,
+    /// post with most free places or back to the head of the waiting list,
     /// keeping their progress.
-    fn hand_over(&mut self, w: usize) {
-        let mut caseload = std::mem::take(&mut self.sim.workers[w].caseload);
+    fn hand_over(&mut self, from: PostId) {
+        let caseload = self.sim.posts.take_caseload(from);
         // Reversed so that pushing to the head keeps the caseload's order on the list.
-        for &idx in caseload.iter().rev() {
-            self.levels.caseload -= 1;
-            self.sim.persons[idx as usize].worker = NONE;
+        for &who in caseload.iter().rev() {
             if self.rng.support.random::<f64>() < self.plan.scenario.link_workers.handover_disengage {
-                self.note("handover", Some(idx), Some(w as u32), None);
-                self.exit(idx, Exit::Disengaged);
+                self.note("handover", Some(who), Some(from), None);
+                self.depart(who, Exit::Disengaged);
                 continue;
             }
-            let p = self.sim.persons[idx as usize];
-            if let Some(to) = self.most_free_worker(w) {
-                self.add_to_caseload(idx, to);
-                self.sim.persons[idx as usize].state = p.state;
-                self.note("handover", Some(idx), Some(to as u32), None);
+            if let Some(to) = self.sim.posts.most_free() {
+                let place = self.sim.posts.join(to, who);
+                if let Some(on) = self.sim.referrals[who].stage.caseload_mut() {
+                    *on = OnCaseload { post: to, place };
+                }
+                self.note("handover", Some(who), Some(to), None);
                 continue;
             }
-            if p.state == State::Held {
-                self.levels.held -= 1;
-                self.sim.persons[idx as usize].resume_holding = true;
-            } else {
-                let (step, _, done) = walk_contacts(self.plan, &p, self.now, self.rng.support_key);
-                // A decision due at this very moment has not been made: redo that contact on resuming.
-                let done = if step == Step::Decision { done - 1 } else { done };
-                self.sim.persons[idx as usize].done = done;
-            }
-            self.join_waiting_list(idx, true);
-            self.note("returned_to_waiting_list", Some(idx), None, None);
+            let r = self.sim.referrals[who];
+            let stage = match r.stage {
+                Stage::Held { .. } => {
+                    self.sim.services.unhold();
+                    Stage::Waiting {
+                        resume_holding: true,
+                        first_contact_after: 0.0,
+                    }
+                }
+                Stage::Supported { stretch, .. } => {
+                    self.sim.referrals[who].done = stretch.done_by(self.plan, &r, self.now, self.rng.support_key);
+                    Stage::Waiting {
+                        resume_holding: false,
+                        first_contact_after: 0.0,
+                    }
+                }
+                _ => unreachable!("a caseload holds supported and held people"),
+            };
+            self.sim.referrals[who].stage = stage;
+            self.join_waiting_list(who, true);
+            self.note("returned_to_waiting_list", Some(who), None, None);
         }
-        caseload.clear();
-        self.sim.workers[w].caseload = caseload;
+        self.sim.posts.give_back(from, caseload);
     }
 
     fn dated_event(&mut self, what: Dated) {
         match what {
             Dated::Disruption(d) => {
-                let affected = &self.plan.scenario.vcse.disruptions[d].services;
-                for &i in affected {
-                    self.refresh_capacity(i);
+                for &i in &self.plan.scenario.vcse.disruptions[d].services {
+                    self.refresh_places(ServiceId(i as u32));
                 }
                 self.note("disruption_changes", None, None, None);
             }
             Dated::ServiceOpens(i) => {
-                self.sim.services[i].open = true;
-                self.note("service_opens", None, None, Some(i as u32));
-                self.refresh_capacity(i);
-                self.schedule_closure(i);
+                let service = ServiceId(i as u32);
+                self.sim.services.open(service);
+                self.note("service_opens", None, None, Some(service));
+                self.refresh_places(service);
+                self.schedule_closure(service);
             }
-            Dated::ContractEnds(w) => self.cut_post(w),
+            Dated::ContractEnds(post) => self.cut_post(PostId(post as u32)),
             Dated::Funding(f) => {
                 let change = &self.plan.scenario.link_workers.funding_changes[f];
                 for _ in 0..change.add_posts {
-                    self.sim.workers.push(Worker {
-                        funded: true,
-                        fte: change.fte,
-                        contract_end: f64::INFINITY,
-                        ..Worker::default()
-                    });
-                    let w = self.sim.workers.len() - 1;
-                    self.levels.vacant += 1;
-                    self.note("post_added", None, Some(w as u32), None);
-                    self.schedule_recruitment(w);
+                    let post = self.sim.posts.add(change.fte, f64::INFINITY);
+                    self.note("post_added", None, Some(post), None);
+                    self.schedule_recruitment(post);
                 }
                 for _ in 0..change.remove_posts {
-                    if let Some(w) = self.post_to_cut() {
-                        self.cut_post(w);
+                    if let Some(post) = self.sim.posts.to_cut() {
+                        self.cut_post(post);
                     }
                 }
             }
         }
     }
 
-    /// A cut falls on a vacant post if there is one (the last), else on the most recent starter.
-    fn post_to_cut(&self) -> Option<usize> {
-        let funded = || self.sim.workers.iter().enumerate().filter(|(_, w)| w.funded);
-        funded()
-            .filter(|(_, w)| !w.in_post)
-            .map(|(i, _)| i)
-            .next_back()
-            .or_else(|| {
-                funded()
-                    .max_by(|a, b| a.1.started.total_cmp(&b.1.started))
-                    .map(|(i, _)| i)
-            })
-    }
-
-    fn cut_post(&mut self, w: usize) {
-        if !self.sim.workers[w].funded {
+    fn cut_post(&mut self, post: PostId) {
+        if !self.sim.posts[post].funded {
             return;
         }
-        self.note("post_cut", None, Some(w as u32), None);
-        if self.sim.workers[w].in_post {
-            self.worker_leaves(w, false);
+        self.note("post_cut", None, Some(post), None);
+        if self.sim.posts[post].in_post {
+            self.worker_leaves(post, false);
         }
-        let worker = &mut self.sim.workers[w];
-        worker.funded = false;
-        worker.epoch += 1;
-        self.levels.vacant -= 1;
+        self.sim.posts.unfund(post);
     }
 }
 
-/// Takes the person at `slot` out of a list of people (a caseload, a
-/// service's attendees) by moving the last into the gap. Returns who holds
-/// `slot` now, whose slot must be set to it: the person removed, if they were
-/// last, and setting theirs does no harm. Always writing a slot spares a
-/// branch on whether the last was moved, which is as random as who leaves.
-fn swap_out(list: &mut Vec<u32>, slot: u32, removed: u32) -> u32 {
-    list.swap_remove(slot as usize);
-    list.get(slot as usize).copied().unwrap_or(removed)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::NoTrace;
+    use std::path::Path;
 
-fn pick_group(plan: &Plan, u: f64) -> usize {
-    pick(&plan.group_cdf, u)
-}
+    /// A replicate's memory follows the people in the service at once: over
+    /// six years of the baseline, some 7,500 referrals pass through slots
+    /// that never number more than the few hundred people in it at one time.
+    #[test]
+    fn slots_of_people_who_left_are_reused() {
+        let loaded = crate::scenario::load(Path::new("scenarios/baseline.toml")).expect("the baseline loads");
+        let plan = Plan::new(&loaded.scenario);
+        let mut sim = Simulation::new();
+        let referrals = sim.run(&plan, 3, 0, &mut NoTrace).expect("fits").referrals;
+        let slots = sim.referral_slots();
+        assert!(referrals > 5_000, "{referrals} referrals measured");
+        assert!(
+            slots * 10 < referrals as usize,
+            "{slots} slots for {referrals} referrals: slots are not being reused"
+        );
+    }
 
-/// The chance of disengaging at a contact at time `t`, with the delivery mode in force.
-fn disengage_probability(plan: &Plan, p: &Person, t: f64) -> f64 {
-    let base = plan.groups[p.group as usize].disengage_per_contact;
-    match delivery_at(plan, t) {
-        None => base,
-        Some(d) => {
-            let extra = if p.excluded { d.excluded_extra_disengage } else { 0.0 };
-            (base * d.disengage_multiplier + extra).min(1.0)
-        }
-    }
-}
-
-fn delivery_at<'p>(plan: &'p Plan, t: f64) -> Option<&'p crate::scenario::DeliveryPeriod> {
-    plan.scenario.delivery_periods.iter().find(|d| d.from <= t && t < d.to)
-}
-
-/// Walks a person's contacts from the start of their current stretch until a
-/// disengagement, the onward decision or the last contact, or until `stop_at`
-/// when replaying. Returns the step, its time, and the contacts done by then.
-fn walk_contacts(plan: &Plan, p: &Person, stop_at: f64, support_key: u64) -> (Step, f64, u16) {
-    if p.done >= p.contacts {
-        return (Step::Complete, p.stretch_start, p.done);
-    }
-    let rng = person_stream(support_key, p.stream, p.part);
-    if plan.scenario.delivery_periods.is_empty() {
-        walk::<Steady>(plan, p, stop_at, rng)
-    } else {
-        walk::<InPeriods>(plan, p, stop_at, rng)
-    }
-}
-
-/// How delivery periods bear on contacts. Most scenarios have none, and the
-/// walk is compiled for them without the look-ups; the draws are the same.
-trait Delivery {
-    /// When a contact due at `t` happens: digitally excluded people wait out a pause.
-    fn resume(plan: &Plan, p: &Person, t: f64) -> f64;
-    fn disengage_chance(plan: &Plan, p: &Person, t: f64) -> f64;
-    fn interval_factor(plan: &Plan, t: f64) -> f64;
-}
-
-/// No delivery periods: every contact as the client group describes.
-struct Steady;
-
-impl Delivery for Steady {
-    #[inline(always)]
-    fn resume(_: &Plan, _: &Person, t: f64) -> f64 {
-        t
-    }
-    #[inline(always)]
-    fn disengage_chance(plan: &Plan, p: &Person, _: f64) -> f64 {
-        plan.groups[p.group as usize].disengage_per_contact
-    }
-    #[inline(always)]
-    fn interval_factor(_: &Plan, _: f64) -> f64 {
-        1.0
-    }
-}
-
-/// The scenario's delivery periods, looked up at each contact.
-struct InPeriods;
-
-impl Delivery for InPeriods {
-    fn resume(plan: &Plan, p: &Person, mut t: f64) -> f64 {
-        if p.excluded {
-            while let Some(d) = delivery_at(plan, t).filter(|d| d.excluded_pause) {
-                t = d.to;
-            }
-        }
-        t
-    }
-    fn disengage_chance(plan: &Plan, p: &Person, t: f64) -> f64 {
-        disengage_probability(plan, p, t)
-    }
-    fn interval_factor(plan: &Plan, t: f64) -> f64 {
-        delivery_at(plan, t).map_or(1.0, |d| d.contact_interval_multiplier)
-    }
-}
-
-#[inline(always)]
-fn walk<D: Delivery>(plan: &Plan, p: &Person, stop_at: f64, mut rng: PersonRng) -> (Step, f64, u16) {
-    let group = &plan.groups[p.group as usize];
-    // The contact at which the onward decision falls due, if it is still to come.
-    let decision = if p.needs_onward && !p.decided {
-        group.planning_contact.min(p.contacts)
-    } else {
-        0
-    };
-    let mut k = p.done + 1;
-    let mut t = p.stretch_start;
-    if !p.stretch_contact_at_start {
-        t += group.interval.sample(&mut rng) * D::interval_factor(plan, t);
-    }
-    loop {
-        t = D::resume(plan, p, t);
-        if t > stop_at {
-            return (Step::Interrupted, t, k - 1);
-        }
-        if k >= 2 && rng.random::<f64>() < D::disengage_chance(plan, p, t) {
-            return (Step::Disengage, t, k - 1);
-        }
-        if k == decision {
-            return (Step::Decision, t, k);
-        }
-        if k >= p.contacts {
-            return (Step::Complete, t, k);
-        }
-        t += group.interval.sample(&mut rng) * D::interval_factor(plan, t);
-        k += 1;
+    /// Recycling slots changes nothing: a replicate's record is the same
+    /// whether or not earlier replicates left the store with free slots.
+    #[test]
+    fn a_replicate_is_the_same_in_a_used_workspace() {
+        let loaded = crate::scenario::load(Path::new("scenarios/baseline.toml")).expect("the baseline loads");
+        let plan = Plan::new(&loaded.scenario);
+        let mut used = Simulation::new();
+        used.run(&plan, 3, 1, &mut NoTrace).expect("fits");
+        let again = used.run(&plan, 3, 2, &mut NoTrace).expect("fits").clone();
+        let fresh = Simulation::new().run(&plan, 3, 2, &mut NoTrace).expect("fits").clone();
+        assert_eq!(format!("{again:?}"), format!("{fresh:?}"));
     }
 }

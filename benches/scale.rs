@@ -1,0 +1,75 @@
+//! Benchmark: cost per referral as a service grows.
+//!
+//! The shipped baseline scaled by k (referral rate, posts, VCSE services and
+//! people present at the start all times k; two years, one of them warm-up),
+//! for k = 1, 10 and 100. Choosing the post or the service with most free
+//! places is O(log n), so the time per referral should barely grow with k:
+//! the goal is within 1.3x of k = 1 at k = 100. Criterion reports referrals
+//! per second (each sample's throughput); the slots the referral store used
+//! (the most people in the service at once) are printed first, to show that
+//! a replicate's memory follows the people in the service, not the referrals.
+//! Run with `cargo bench --bench scale`.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use spcap::model::{NoTrace, Plan, Simulation};
+use spcap::scenario::{self, Scenario};
+use std::path::Path;
+
+/// The baseline with everything that sizes it multiplied by `k`.
+fn scaled(base: &Scenario, k: usize) -> Scenario {
+    let mut s = base.clone();
+    s.warm_up = 365.0;
+    s.horizon = 365.0;
+    s.referrals.rate_per_month *= k as f64;
+    s.link_workers.posts = base
+        .link_workers
+        .posts
+        .iter()
+        .flat_map(|p| vec![p.clone(); k])
+        .collect();
+    for change in &mut s.link_workers.funding_changes {
+        change.add_posts *= k as u32;
+        change.remove_posts *= k as u32;
+    }
+    // Service i becomes services i*k .. i*k + k - 1.
+    s.vcse.services = base.vcse.services.iter().flat_map(|v| vec![v.clone(); k]).collect();
+    for d in &mut s.vcse.disruptions {
+        d.services = d.services.iter().flat_map(|&i| i * k..(i + 1) * k).collect();
+    }
+    s.initial.waiting *= k as u32;
+    s.initial.on_caseload *= k as u32;
+    s.initial.held *= k as u32;
+    s
+}
+
+fn scale(c: &mut Criterion) {
+    let base = scenario::load(Path::new("scenarios/baseline.toml"))
+        .expect("the baseline scenario loads")
+        .scenario;
+    let mut group = c.benchmark_group("scale");
+    group.sample_size(10);
+    for k in [1, 10, 100] {
+        let s = scaled(&base, k);
+        let plan = Plan::new(&s);
+        let mut sim = Simulation::new();
+        let referrals = sim.run(&plan, 1, 0, &mut NoTrace).expect("fits").referrals;
+        eprintln!(
+            "k = {k}: {} posts, {} services, {referrals} referrals measured per replicate, {} referral slots used",
+            s.link_workers.posts.len(),
+            s.vcse.services.len(),
+            sim.referral_slots()
+        );
+        group.throughput(Throughput::Elements(referrals));
+        let mut replicate = 0;
+        group.bench_with_input(BenchmarkId::new("one replicate, k", k), &plan, |b, plan| {
+            b.iter(|| {
+                replicate += 1;
+                sim.run(plan, 1, replicate, &mut NoTrace).expect("fits").events
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, scale);
+criterion_main!(benches);

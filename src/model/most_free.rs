@@ -1,0 +1,161 @@
+//! The choice the model makes of link-worker posts and of VCSE services
+//! alike: the one with the most free places, the first such on a tie.
+//!
+//! A tournament tree (a segment tree of maxima) keeps it in O(log n) per
+//! change and O(1) per question, so a service of thousands of posts costs
+//! no more per referral than one of four. Each leaf is one post's or
+//! service's free places; each inner node holds the better of its two
+//! children, the left (lower index) winning a tie, which is the rule
+//! "the first such" exactly.
+
+/// Free places of a row of posts or services, and which has the most.
+#[derive(Clone, Debug, Default)]
+pub struct MostFree {
+    /// Leaves start at `width`; node `i`'s children are `2i` and `2i + 1`.
+    /// Each node holds (free places, index) of the best leaf below it.
+    nodes: Vec<(u32, u32)>,
+    width: usize,
+    len: usize,
+}
+
+impl MostFree {
+    /// A row of `len` members, none with a free place.
+    pub fn new(len: usize) -> Self {
+        let width = len.next_power_of_two().max(1);
+        let mut tree = MostFree {
+            nodes: vec![(0, 0); 2 * width],
+            width,
+            len,
+        };
+        for i in 0..width {
+            tree.nodes[width + i] = (0, i as u32);
+        }
+        for node in (1..width).rev() {
+            tree.nodes[node] = tree.better(2 * node);
+        }
+        tree
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Adds a member at the end of the row, with no free place.
+    pub fn push(&mut self) {
+        if self.len == self.width {
+            let free: Vec<u32> = (0..self.len).map(|i| self.free(i)).collect();
+            *self = MostFree::new(self.len + 1);
+            for (i, f) in free.into_iter().enumerate() {
+                self.set(i, f);
+            }
+        } else {
+            self.len += 1;
+        }
+    }
+
+    /// Member `i`'s free places.
+    pub fn free(&self, i: usize) -> u32 {
+        self.nodes[self.width + i].0
+    }
+
+    /// Sets member `i`'s free places.
+    #[inline]
+    pub fn set(&mut self, i: usize, free: u32) {
+        debug_assert!(i < self.len);
+        let mut node = self.width + i;
+        if self.nodes[node].0 == free {
+            return;
+        }
+        self.nodes[node].0 = free;
+        while node > 1 {
+            node /= 2;
+            self.nodes[node] = self.better(2 * node);
+        }
+    }
+
+    /// The member with the most free places, the first on a tie; none if no
+    /// member has a free place.
+    #[inline]
+    pub fn best(&self) -> Option<usize> {
+        let (free, i) = self.nodes[1];
+        (free > 0).then_some(i as usize)
+    }
+
+    /// The better of sibling nodes `left` and `left + 1`: more free places,
+    /// the left on a tie.
+    #[inline]
+    fn better(&self, left: usize) -> (u32, u32) {
+        let (l, r) = (self.nodes[left], self.nodes[left + 1]);
+        if r.0 > l.0 {
+            r
+        } else {
+            l
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The rule written as a scan, as the model once did it.
+    fn scan(free: &[u32]) -> Option<usize> {
+        let mut best = None;
+        let mut best_free = 0;
+        for (i, &f) in free.iter().enumerate() {
+            if f > best_free {
+                best = Some(i);
+                best_free = f;
+            }
+        }
+        best
+    }
+
+    #[test]
+    fn ties_go_to_the_first() {
+        let mut tree = MostFree::new(5);
+        assert_eq!(tree.best(), None, "nobody has a free place");
+        for (i, f) in [2, 5, 1, 5, 5].into_iter().enumerate() {
+            tree.set(i, f);
+        }
+        assert_eq!(tree.best(), Some(1));
+        tree.set(1, 4);
+        assert_eq!(tree.best(), Some(3));
+        tree.set(0, 9);
+        assert_eq!(tree.best(), Some(0));
+    }
+
+    #[test]
+    fn the_most_not_the_fewest() {
+        let mut tree = MostFree::new(3);
+        tree.set(0, 1);
+        tree.set(1, 3);
+        tree.set(2, 2);
+        assert_eq!(tree.best(), Some(1));
+    }
+
+    proptest! {
+        /// Any sequence of changes, growing the row too, agrees with the scan.
+        #[test]
+        fn agrees_with_a_scan(len in 1usize..40, changes in prop::collection::vec((0usize..64, 0u32..6, any::<bool>()), 0..200)) {
+            let mut tree = MostFree::new(len);
+            let mut free = vec![0; len];
+            for (i, f, grow) in changes {
+                if grow {
+                    tree.push();
+                    free.push(0);
+                }
+                let i = i % free.len();
+                tree.set(i, f);
+                free[i] = f;
+                prop_assert_eq!(tree.best(), scan(&free));
+                prop_assert_eq!(tree.len(), free.len());
+            }
+        }
+    }
+}
