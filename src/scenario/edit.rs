@@ -75,6 +75,7 @@ impl LoadedScenario {
         }
         let resolved = Resolved {
             merged: table.clone(),
+            file: self.file.clone(),
             chain: vec![(self.file.clone(), table)],
         };
         Ok(validate::validate(resolved, &self.file)?)

@@ -116,7 +116,12 @@ pub struct Scenario {
     pub name: String,
     pub description: String,
     pub start: Date,
+    /// Days simulated before measuring: `calendar.warm_up` counted on the
+    /// calendar from `start` (a `"1y"` warm-up from 2019-04-01 is 366 days), not
+    /// the fixed 365.25-day year of every other time; see [`units::calendar_span`].
     pub warm_up: f64,
+    /// Days measured: `calendar.horizon` counted on the calendar from the end of
+    /// the warm-up, like `warm_up`.
     pub horizon: f64,
     pub referrals: Referrals,
     pub groups: Vec<ClientGroup>,

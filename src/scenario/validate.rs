@@ -51,9 +51,10 @@ pub(super) fn validate(resolved: Resolved, path: &Path) -> Result<LoadedScenario
         }
     })?;
     let calendar = top("calendar");
+    let start_key = calendar.at("start");
     let start = units::parse_date(&raw.calendar.start).ok_or_else(|| ScenarioError::Invalid {
-        file: resolved.owner("calendar.start"),
-        key: "calendar.start".into(),
+        file: resolved.owner(start_key.as_str()),
+        key: start_key.to_string(),
         message: format!("got \"{}\"; must be {DATE_HELP}", raw.calendar.start),
     })?;
     let mut checker = Checker {
