@@ -688,6 +688,12 @@ fn wrong_keys_for_a_distribution_are_refused() {
         INTERVAL,
         "expected a distribution: a single value (\"14d\", 8) or a table such as { dist = \"exponential\", mean = \"14d\" }",
     );
+    // A value that is neither a number nor a time.
+    expect_invalid(
+        &with_interval("{ dist = \"exponential\", mean = true }"),
+        INTERVAL,
+        "invalid type: boolean `true`, expected a number, or a length of time with a unit such as \"14d\"",
+    );
     // Gamma takes one pair of keys, not both.
     expect_invalid(
         &with_interval("{ dist = \"gamma\", mean = \"14d\", sd = \"7d\", shape = 2 }"),

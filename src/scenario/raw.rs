@@ -14,12 +14,47 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// A number, or a time written with a unit (`"14d"`).
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+/// A number, or a time written with a unit (`"14d"`). Which one a key needs,
+/// and whether the text is a time, `validate` checks.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Quantity {
     Number(f64),
     Text(String),
+}
+
+/// Reads a [`Quantity`] by hand rather than as an untagged enum, so that a
+/// value of neither kind is reported as such, not as "did not match any variant".
+struct QuantityVisitor;
+
+impl Visitor<'_> for QuantityVisitor {
+    type Value = Quantity;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a number, or a length of time with a unit such as \"14d\"")
+    }
+
+    fn visit_i64<E: de::Error>(self, x: i64) -> Result<Quantity, E> {
+        Ok(Quantity::Number(x as f64))
+    }
+
+    fn visit_u64<E: de::Error>(self, x: u64) -> Result<Quantity, E> {
+        Ok(Quantity::Number(x as f64))
+    }
+
+    fn visit_f64<E: de::Error>(self, x: f64) -> Result<Quantity, E> {
+        Ok(Quantity::Number(x))
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Quantity, E> {
+        Ok(Quantity::Text(text.to_string()))
+    }
+}
+
+impl<'de> Deserialize<'de> for Quantity {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(QuantityVisitor)
+    }
 }
 
 impl std::fmt::Display for Quantity {
@@ -63,20 +98,21 @@ impl<'de> Deserialize<'de> for DistSpec {
                 )
             }
 
+            // A single value is read as a quantity.
             fn visit_i64<E: de::Error>(self, x: i64) -> Result<DistSpec, E> {
-                Ok(DistSpec::Fixed(Quantity::Number(x as f64)))
+                QuantityVisitor.visit_i64(x).map(DistSpec::Fixed)
             }
 
             fn visit_u64<E: de::Error>(self, x: u64) -> Result<DistSpec, E> {
-                Ok(DistSpec::Fixed(Quantity::Number(x as f64)))
+                QuantityVisitor.visit_u64(x).map(DistSpec::Fixed)
             }
 
             fn visit_f64<E: de::Error>(self, x: f64) -> Result<DistSpec, E> {
-                Ok(DistSpec::Fixed(Quantity::Number(x)))
+                QuantityVisitor.visit_f64(x).map(DistSpec::Fixed)
             }
 
             fn visit_str<E: de::Error>(self, text: &str) -> Result<DistSpec, E> {
-                Ok(DistSpec::Fixed(Quantity::Text(text.to_string())))
+                QuantityVisitor.visit_str(text).map(DistSpec::Fixed)
             }
 
             fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<DistSpec, A::Error> {
