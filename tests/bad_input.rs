@@ -345,12 +345,6 @@ fn other_out_of_range_values_are_refused() {
             "12",
         ),
         (
-            "rate_per_month = 30",
-            "rate_per_month = 30\norder = \"lifo\"",
-            "referrals.order",
-            "\"fifo\"",
-        ),
-        (
             "horizon = \"1y\"",
             "horizon = \"1d\"",
             "calendar.horizon",
@@ -655,33 +649,57 @@ fn an_unknown_distribution_is_refused() {
     let shown = expect_invalid(
         &with_interval("{ dist = \"weibull\", shape = 2, scale = \"14d\" }"),
         &format!("{INTERVAL}.dist"),
-        "must be one of fixed, exponential",
+        "expected one of `fixed`, `exponential`, `uniform`, `triangular`, `lognormal`, `gamma`, `empirical`",
     );
     assert!(shown.contains("weibull"), "{shown}");
 }
 
 #[test]
 fn wrong_keys_for_a_distribution_are_refused() {
+    // serde checks a distribution's keys against its `dist`, so these name the
+    // distribution's own key path, the key at fault and the keys allowed.
     // A key no distribution has.
     expect_invalid(
         &with_interval("{ dist = \"exponential\", mean = \"14d\", rate = 2 }"),
         INTERVAL,
-        "dist is one of fixed",
+        "unknown key `rate`, expected `mean`",
     );
     // A key of another distribution.
     expect_invalid(
         &with_interval("{ dist = \"uniform\", min = \"7d\", max = \"14d\", mean = \"10d\" }"),
-        &format!("{INTERVAL}.mean"),
-        "takes only: min, max",
+        INTERVAL,
+        "unknown key `mean`, expected `min` or `max`",
     );
     // A key missing.
     expect_invalid(
         &with_interval("{ dist = \"uniform\", min = \"7d\" }"),
-        &format!("{INTERVAL}.max"),
-        "needs `max`",
+        INTERVAL,
+        "the key `max` is required",
     );
     // No dist at all.
-    expect_invalid(&with_interval("{ mean = \"14d\" }"), INTERVAL, "not a distribution");
+    expect_invalid(
+        &with_interval("{ mean = \"14d\" }"),
+        INTERVAL,
+        "the key `dist` is required",
+    );
+    // Neither a single value nor a table.
+    expect_invalid(
+        &with_interval("true"),
+        INTERVAL,
+        "expected a distribution: a single value (\"14d\", 8) or a table such as { dist = \"exponential\", mean = \"14d\" }",
+    );
+    // A value that is neither a number nor a time.
+    expect_invalid(
+        &with_interval("{ dist = \"exponential\", mean = true }"),
+        INTERVAL,
+        "invalid type: boolean `true`, expected a number, or a length of time with a unit such as \"14d\"",
+    );
+    // Gamma takes one pair of keys, not both.
+    expect_invalid(
+        &with_interval("{ dist = \"gamma\", mean = \"14d\", sd = \"7d\", shape = 2 }"),
+        &format!("{INTERVAL}.mean"),
+        "takes only: shape, scale",
+    );
 }
 
 #[test]
@@ -728,7 +746,11 @@ fn impossible_distribution_parameters_are_refused() {
         "places = 10",
         "places = 10\nattendance = { dist = \"weibull\" }",
     );
-    expect_invalid(&text, "vcse.services[0].attendance.dist", "must be one of");
+    expect_invalid(
+        &text,
+        "vcse.services[0].attendance.dist",
+        "unknown variant `weibull`, expected one of `fixed`",
+    );
 }
 
 // ---------------------------------------------------------------- 11. which file is blamed
@@ -797,6 +819,143 @@ fn a_child_fixing_the_parents_value_wins() {
     let bad_parent = edit(&minimal(), "rate_per_month = 30", "rate_per_month = -30");
     let (_dir, _p, _c, result) = family(&bad_parent, "[referrals]\nrate_per_month = 30\n");
     result.unwrap_or_else(|e| panic!("the child's value replaces the parent's: {e}"));
+}
+
+// ---------------------------------------------------------------- 11b. values of a fixed set
+
+#[test]
+fn unknown_values_of_a_fixed_set_name_their_key_the_value_and_the_choices() {
+    for (from, to, key, allowed) in [
+        (
+            "rate_per_month = 30",
+            "rate_per_month = 30\norder = \"lifo\"",
+            "referrals.order",
+            "unknown variant `lifo`, expected `fifo` or `priority`",
+        ),
+        (
+            "count = 2",
+            "count = 2\n\n[holding]\npolicy = \"keep\"",
+            "holding.policy",
+            "unknown variant `keep`, expected `hold` or `discharge`",
+        ),
+        (
+            "count = 2",
+            "count = 2\n\n[[delivery_periods]]\nfrom = \"2020-03-01\"\nmode = \"online\"",
+            "delivery_periods[0].mode",
+            "unknown variant `online`, expected one of `in_person`, `remote`, `hybrid`",
+        ),
+    ] {
+        expect_invalid(&edit(&minimal(), from, to), key, allowed);
+    }
+}
+
+#[test]
+fn known_values_of_a_fixed_set_are_read() {
+    let text = edit(
+        &minimal(),
+        "rate_per_month = 30",
+        "rate_per_month = 30\norder = \"priority\"",
+    );
+    let text = format!(
+        "{text}\n[holding]\npolicy = \"discharge\"\n\n[[delivery_periods]]\nfrom = \"2020-03-01\"\nmode = \"in_person\"\n"
+    );
+    let (_dir, _path, result) = load_text(&text);
+    let loaded = result.unwrap_or_else(|e| panic!("should load: {e}"));
+    assert_eq!(loaded.scenario.referrals.order, scenario::QueueOrder::Priority);
+    assert_eq!(loaded.scenario.holding.policy, scenario::HoldingPolicy::Discharge);
+    assert_eq!(loaded.scenario.delivery_periods[0].mode, "in_person");
+    let printed = loaded.resolved_toml();
+    assert!(printed.contains("order = \"priority\""), "{printed}");
+    assert!(printed.contains("policy = \"discharge\""), "{printed}");
+    assert!(printed.contains("mode = \"in_person\""), "{printed}");
+}
+
+// ---------------------------------------------------------------- 11c. limits of the model's counters
+
+/// The minimal scenario with `n` services, each in a category of its own, and
+/// one client group needing the first.
+fn with_categories(n: usize) -> String {
+    let mut text = format!("{HEAD}{POSTS}");
+    for i in 0..n {
+        let category = if i == 0 {
+            "befriending".to_string()
+        } else {
+            format!("category_{i}")
+        };
+        text.push_str(&format!(
+            "\n[[vcse.services]]\nname = \"Service {i}\"\ncategory = \"{category}\"\nplaces = 1\n"
+        ));
+    }
+    text
+}
+
+/// The minimal scenario with `n` client groups of equal share.
+fn with_groups(n: usize) -> String {
+    let mut text = format!(
+        "{}{POSTS}{SERVICES}",
+        edit(HEAD, "[client_groups.standard]", "[client_groups.g0]")
+    );
+    for i in 1..n {
+        text.push_str(&format!(
+            "\n[client_groups.g{i}]\nshare = 1\ncategories = {{ befriending = 1.0 }}\n"
+        ));
+    }
+    text
+}
+
+#[test]
+fn at_most_255_vcse_categories_are_allowed() {
+    let (_dir, _path, result) = load_text(&with_categories(scenario::MAX_CATEGORIES));
+    let loaded = result.unwrap_or_else(|e| panic!("255 categories should load: {e}"));
+    assert_eq!(loaded.scenario.categories.len(), 255);
+    assert_eq!(loaded.scenario.vcse.services[254].category, 254);
+    // The 256th category is refused at the service that names it, rather than wrapping to 0 in the model.
+    let shown = expect_invalid(
+        &with_categories(256),
+        "vcse.services[255].category",
+        "at most 255 VCSE service categories",
+    );
+    assert!(shown.contains("\"category_255\""), "should show the value: {shown}");
+}
+
+#[test]
+fn at_most_255_client_groups_are_allowed() {
+    let (_dir, _path, result) = load_text(&with_groups(scenario::MAX_CLIENT_GROUPS));
+    let loaded = result.unwrap_or_else(|e| panic!("255 groups should load: {e}"));
+    assert_eq!(loaded.scenario.groups.len(), 255);
+    let shown = expect_invalid(&with_groups(256), "client_groups", "at most 255 client groups");
+    assert!(shown.contains("256 groups"), "should show the value: {shown}");
+}
+
+#[test]
+fn too_many_categories_or_groups_exit_2_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text, key) in [
+        ("categories.toml", with_categories(256), "vcse.services[255].category"),
+        ("groups.toml", with_groups(300), "client_groups"),
+    ] {
+        write(dir.path(), name, &text);
+        let out = spcap(&["check", name], dir.path());
+        assert_clean_failure(&out, name);
+        let err = stderr(&out);
+        assert!(
+            err.contains(name) && err.contains(key) && err.contains("at most 255"),
+            "{err}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------- 11d. the hash
+
+#[test]
+fn different_scenarios_have_different_hashes_and_the_same_scenario_the_same() {
+    let a = scenario::load_str(&minimal(), "a.toml").unwrap();
+    let again = scenario::load_str(&minimal(), "a.toml").unwrap();
+    let b = scenario::load_str(&edit(&minimal(), "places = 10", "places = 11"), "a.toml").unwrap();
+    assert_eq!(a.hash(), again.hash());
+    assert_ne!(a.hash(), b.hash());
+    assert!(!a.resolved_toml().is_empty());
+    assert_eq!(a.hash().len(), 16);
 }
 
 // ---------------------------------------------------------------- extreme values

@@ -46,13 +46,8 @@ fn suggest(suggestions: &[String]) -> String {
 impl LoadedScenario {
     /// The resolved scenario as a TOML table: the keys and values `spcap check` prints.
     pub fn resolved_table(&self) -> Table {
-        Value::try_from(&self.resolved)
-            .ok()
-            .and_then(|v| match v {
-                Value::Table(t) => Some(t),
-                _ => None,
-            })
-            .unwrap_or_default()
+        // Cannot fail, for the reason `resolved_toml` cannot: `load` refuses a scenario it cannot write.
+        self.resolved.to_table().expect(super::WRITABLE)
     }
 
     /// The value at a key path such as `link_workers.posts[0].count`. It must
@@ -80,6 +75,7 @@ impl LoadedScenario {
         }
         let resolved = Resolved {
             merged: table.clone(),
+            file: self.file.clone(),
             chain: vec![(self.file.clone(), table)],
         };
         Ok(validate::validate(resolved, &self.file)?)

@@ -8,6 +8,7 @@
 
 pub mod edit;
 pub mod error;
+pub mod key_path;
 pub mod raw;
 pub mod resolve;
 pub mod units;
@@ -15,6 +16,7 @@ mod validate;
 
 pub use error::ScenarioError;
 use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// A scenario read from a file: the plain struct the model runs on, and the
@@ -26,10 +28,17 @@ pub struct LoadedScenario {
     pub file: PathBuf,
 }
 
+/// Why [`LoadedScenario::resolved_toml`] and `resolved_table` cannot fail:
+/// [`load`] refuses a scenario it cannot write as TOML text and as a table, and the raw types hold only strings,
+/// numbers, booleans, lists, tables with text keys and skipped empty options,
+/// all of which TOML can write whatever their values. (A failure here used to
+/// give an empty text, so two scenarios could share a hash.)
+const WRITABLE: &str = "the resolved scenario was written as TOML when it was loaded";
+
 impl LoadedScenario {
     /// The fully resolved scenario as TOML, with every default written out.
     pub fn resolved_toml(&self) -> String {
-        toml::to_string_pretty(&self.resolved).unwrap_or_default()
+        self.resolved.to_toml().expect(WRITABLE)
     }
 
     /// A stable hash of the resolved scenario (FNV-1a, 64 bits, as hex): two runs
@@ -43,6 +52,13 @@ impl LoadedScenario {
         format!("{h:016x}")
     }
 }
+
+/// The most client groups a scenario may define: the model numbers a
+/// referral's group in one byte.
+pub const MAX_CLIENT_GROUPS: usize = 255;
+/// The most VCSE service categories a scenario may name: the model numbers a
+/// referral's category in one byte.
+pub const MAX_CATEGORIES: usize = 255;
 
 /// Reads, resolves and validates a scenario file.
 pub fn load(path: &Path) -> Result<LoadedScenario, ScenarioError> {
@@ -68,19 +84,26 @@ pub enum Distribution {
     Empirical(Vec<f64>),
 }
 
-/// How people on the waiting list are ordered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// How people on the waiting list are ordered (`referrals.order`, written
+/// `"fifo"` or `"priority"`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum QueueOrder {
     /// First referred, first allocated.
+    #[default]
     Fifo,
     /// By client group priority (lower number first), then first referred.
     Priority,
 }
 
-/// What happens to a person who needs a VCSE service when none has a place.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What happens to a person who needs a VCSE service when none has a place
+/// (`holding.policy`, written `"hold"` or `"discharge"`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum HoldingPolicy {
     /// Stay on the caseload until a place opens or the maximum holding time passes.
+    /// The default: the seeds' "holding function" (000 L325-328; 004 L717, L1039).
+    #[default]
     Hold,
     /// Discharge at once with an unmet need.
     Discharge,
@@ -93,7 +116,12 @@ pub struct Scenario {
     pub name: String,
     pub description: String,
     pub start: Date,
+    /// Days simulated before measuring: `calendar.warm_up` counted on the
+    /// calendar from `start` (a `"1y"` warm-up from 2019-04-01 is 366 days), not
+    /// the fixed 365.25-day year of every other time; see [`units::calendar_span`].
     pub warm_up: f64,
+    /// Days measured: `calendar.horizon` counted on the calendar from the end of
+    /// the warm-up, like `warm_up`.
     pub horizon: f64,
     pub referrals: Referrals,
     pub groups: Vec<ClientGroup>,

@@ -9,20 +9,51 @@
 //! Each default says where it comes from: a passage of the seed documents
 //! (`../shared/EVIDENCE.md`), a public figure, or "assumption".
 
+use super::{HoldingPolicy, QueueOrder};
+use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// A number, or a time written with a unit (`"14d"`).
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+/// A number, or a time written with a unit (`"14d"`). Which one a key needs,
+/// and whether the text is a time, `validate` checks.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Quantity {
     Number(f64),
     Text(String),
 }
 
-impl Quantity {
-    fn time(text: &str) -> Self {
-        Quantity::Text(text.to_string())
+/// Reads a [`Quantity`] by hand rather than as an untagged enum, so that a
+/// value of neither kind is reported as such, not as "did not match any variant".
+struct QuantityVisitor;
+
+impl Visitor<'_> for QuantityVisitor {
+    type Value = Quantity;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a number, or a length of time with a unit such as \"14d\"")
+    }
+
+    fn visit_i64<E: de::Error>(self, x: i64) -> Result<Quantity, E> {
+        Ok(Quantity::Number(x as f64))
+    }
+
+    fn visit_u64<E: de::Error>(self, x: u64) -> Result<Quantity, E> {
+        Ok(Quantity::Number(x as f64))
+    }
+
+    fn visit_f64<E: de::Error>(self, x: f64) -> Result<Quantity, E> {
+        Ok(Quantity::Number(x))
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Quantity, E> {
+        Ok(Quantity::Text(text.to_string()))
+    }
+}
+
+impl<'de> Deserialize<'de> for Quantity {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(QuantityVisitor)
     }
 }
 
@@ -35,58 +66,110 @@ impl std::fmt::Display for Quantity {
     }
 }
 
+/// A time written with a unit, for the defaults below.
+fn time(text: &str) -> Quantity {
+    Quantity::Text(text.to_string())
+}
+
 /// A distribution: either a single value (`"14d"`, `8`) meaning "always this",
-/// or a small table such as `{ dist = "exponential", mean = "14d" }`.
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+/// or a table tagged by `dist`, such as `{ dist = "exponential", mean = "14d" }`.
+///
+/// Read by hand rather than as an untagged enum: an untagged enum hides why
+/// its table failed ("did not match any variant"), while this hands the table
+/// to [`DistTable`], so that serde reports an unknown `dist`, a missing key or
+/// a key of another distribution with the key path where it is.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum DistSpec {
     Fixed(Quantity),
     Table(Box<DistTable>),
 }
 
-/// The table form of a distribution. Which keys are needed depends on `dist`;
-/// `validate` checks them.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct DistTable {
-    pub dist: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<Quantity>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mean: Option<Quantity>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sd: Option<Quantity>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min: Option<Quantity>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mode: Option<Quantity>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max: Option<Quantity>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shape: Option<Quantity>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scale: Option<Quantity>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub values: Option<Vec<Quantity>>,
+impl<'de> Deserialize<'de> for DistSpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SpecVisitor;
+
+        impl<'de> Visitor<'de> for SpecVisitor {
+            type Value = DistSpec;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(
+                    "a distribution: a single value (\"14d\", 8) or a table such as { dist = \"exponential\", mean = \"14d\" }",
+                )
+            }
+
+            // A single value is read as a quantity.
+            fn visit_i64<E: de::Error>(self, x: i64) -> Result<DistSpec, E> {
+                QuantityVisitor.visit_i64(x).map(DistSpec::Fixed)
+            }
+
+            fn visit_u64<E: de::Error>(self, x: u64) -> Result<DistSpec, E> {
+                QuantityVisitor.visit_u64(x).map(DistSpec::Fixed)
+            }
+
+            fn visit_f64<E: de::Error>(self, x: f64) -> Result<DistSpec, E> {
+                QuantityVisitor.visit_f64(x).map(DistSpec::Fixed)
+            }
+
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<DistSpec, E> {
+                QuantityVisitor.visit_str(text).map(DistSpec::Fixed)
+            }
+
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<DistSpec, A::Error> {
+                let table = DistTable::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(DistSpec::Table(Box::new(table)))
+            }
+        }
+
+        deserializer.deserialize_any(SpecVisitor)
+    }
 }
 
-fn table(dist: &str, keys: &[(&str, Quantity)]) -> DistSpec {
-    let mut t = DistTable {
-        dist: dist.to_string(),
-        ..DistTable::default()
-    };
-    for (key, q) in keys {
-        let slot = match *key {
-            "mean" => &mut t.mean,
-            "sd" => &mut t.sd,
-            "min" => &mut t.min,
-            "mode" => &mut t.mode,
-            "max" => &mut t.max,
-            _ => &mut t.value,
-        };
-        *slot = Some(q.clone());
+impl From<DistTable> for DistSpec {
+    fn from(table: DistTable) -> Self {
+        DistSpec::Table(Box::new(table))
     }
-    DistSpec::Table(Box::new(t))
+}
+
+/// The table form of a distribution: `dist` names it, and each takes its own
+/// keys and no others. Whether the values are times or counts, and whether
+/// they are possible (`min <= max`), `validate` checks.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(tag = "dist", rename_all = "lowercase", deny_unknown_fields)]
+pub enum DistTable {
+    Fixed {
+        value: Quantity,
+    },
+    Exponential {
+        mean: Quantity,
+    },
+    Uniform {
+        min: Quantity,
+        max: Quantity,
+    },
+    Triangular {
+        min: Quantity,
+        mode: Quantity,
+        max: Quantity,
+    },
+    LogNormal {
+        mean: Quantity,
+        sd: Quantity,
+    },
+    /// Given by `mean` and `sd`, or by `shape` and `scale`.
+    Gamma {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mean: Option<Quantity>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sd: Option<Quantity>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        shape: Option<Quantity>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        scale: Option<Quantity>,
+    },
+    Empirical {
+        values: Vec<Quantity>,
+    },
 }
 
 /// The whole scenario file.
@@ -118,6 +201,23 @@ pub struct RawScenario {
     pub sources: BTreeMap<String, String>,
 }
 
+impl RawScenario {
+    /// The scenario as TOML text, as `spcap check` prints it and as its hash reads it.
+    pub fn to_toml(&self) -> Result<String, toml::ser::Error> {
+        toml::to_string_pretty(self)
+    }
+
+    /// The scenario as a TOML table, for finding a value by its key path.
+    pub fn to_table(&self) -> Result<toml::Table, toml::ser::Error> {
+        toml::Table::try_from(self)
+    }
+}
+
+/// When the simulated period starts and how long it lasts. `warm_up` and
+/// `horizon` are calendar spans: whole months and years are counted on the
+/// calendar from the start date (a `"1y"` warm-up from 2019-04-01 is 366
+/// days), unlike every other length of time in a scenario, which is a fixed
+/// number of days (`"1y"` = 365.25 days); see [`units::calendar_span`](super::units::calendar_span).
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCalendar {
@@ -143,8 +243,8 @@ pub struct RawReferrals {
     pub inappropriate_share: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiting_list_cap: Option<i64>,
-    #[serde(default = "default_order")]
-    pub order: String,
+    #[serde(default)]
+    pub order: QueueOrder,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub patience: Option<DistSpec>,
     #[serde(default)]
@@ -159,10 +259,6 @@ fn default_inappropriate() -> f64 {
     // Assumption: inappropriate referrals are "common" (000 L552-567; 003 L117-127)
     // but no seed gives a share.
     0.1
-}
-
-fn default_order() -> String {
-    "fifo".into()
 }
 
 /// A time-bounded multiplier on the referral rate (a lockdown drop, a surge).
@@ -223,26 +319,22 @@ fn default_groups() -> BTreeMap<String, RawGroup> {
 
 fn default_contacts() -> DistSpec {
     // NHS England guidance: 6-12 contacts on average (public); often capped at 6-8 (004 L326, L378).
-    table(
-        "triangular",
-        &[
-            ("min", Quantity::Number(4.0)),
-            ("mode", Quantity::Number(6.0)),
-            ("max", Quantity::Number(12.0)),
-        ],
-    )
+    DistTable::Triangular {
+        min: Quantity::Number(4.0),
+        mode: Quantity::Number(6.0),
+        max: Quantity::Number(12.0),
+    }
+    .into()
 }
 
 fn default_contact_interval() -> DistSpec {
     // Fortnightly follow-up is the interval seen most (001 L240); six-weekly also seen (001 L250).
-    table(
-        "triangular",
-        &[
-            ("min", Quantity::time("7d")),
-            ("mode", Quantity::time("14d")),
-            ("max", Quantity::time("28d")),
-        ],
-    )
+    DistTable::Triangular {
+        min: time("7d"),
+        mode: time("14d"),
+        max: time("28d"),
+    }
+    .into()
 }
 
 fn default_disengage() -> f64 {
@@ -326,14 +418,14 @@ fn default_re_referral_probability() -> BTreeMap<String, f64> {
 
 fn default_re_referral_delay() -> DistSpec {
     // Assumption.
-    table("exponential", &[("mean", Quantity::time("3m"))])
+    DistTable::Exponential { mean: time("3m") }.into()
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawHolding {
-    #[serde(default = "default_policy")]
-    pub policy: String,
+    #[serde(default)]
+    pub policy: HoldingPolicy,
     /// A length of time, or "none" for no limit.
     #[serde(default = "default_max_holding")]
     pub max_holding: String,
@@ -344,16 +436,11 @@ pub struct RawHolding {
 impl Default for RawHolding {
     fn default() -> Self {
         RawHolding {
-            policy: default_policy(),
+            policy: HoldingPolicy::default(),
             max_holding: default_max_holding(),
             check_in_interval: default_check_in(),
         }
     }
-}
-
-fn default_policy() -> String {
-    // The seeds' "holding function" (000 L325-328; 004 L717, L1039).
-    "hold".into()
 }
 
 fn default_max_holding() -> String {
@@ -396,10 +483,11 @@ fn default_caseload_per_fte() -> f64 {
 
 fn default_recruitment_delay() -> DistSpec {
     // Assumption: no seed gives a recruitment delay; "skeleton staff for months" (000 L518).
-    table(
-        "uniform",
-        &[("min", Quantity::time("8w")), ("max", Quantity::time("20w"))],
-    )
+    DistTable::Uniform {
+        min: time("8w"),
+        max: time("20w"),
+    }
+    .into()
 }
 
 fn default_handover_disengage() -> f64 {
@@ -535,7 +623,7 @@ pub struct RawService {
 
 fn default_attendance() -> DistSpec {
     // A 12-week course or programme (003 L45, L97); assumption for ongoing groups.
-    table("exponential", &[("mean", Quantity::time("12w"))])
+    DistTable::Exponential { mean: time("12w") }.into()
 }
 
 /// Random closures of a VCSE service.
@@ -567,7 +655,7 @@ fn default_closure_hazard() -> f64 {
 
 fn default_closure_duration() -> DistSpec {
     // Assumption.
-    table("exponential", &[("mean", Quantity::time("2m"))])
+    DistTable::Exponential { mean: time("2m") }.into()
 }
 
 fn default_permanent() -> f64 {
@@ -600,7 +688,7 @@ pub struct RawDeliveryPeriod {
     pub from: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
-    pub mode: String,
+    pub mode: DeliveryMode,
     #[serde(default = "one")]
     pub contact_interval_multiplier: f64,
     #[serde(default = "one")]
@@ -611,6 +699,39 @@ pub struct RawDeliveryPeriod {
     pub excluded_pause: bool,
     #[serde(default)]
     pub label: String,
+}
+
+/// How support is delivered in a period; only a label, the effects come from the multipliers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryMode {
+    InPerson,
+    Remote,
+    Hybrid,
+}
+
+impl DeliveryMode {
+    /// The mode as written in the file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryMode::InPerson => "in_person",
+            DeliveryMode::Remote => "remote",
+            DeliveryMode::Hybrid => "hybrid",
+        }
+    }
+}
+
+impl std::fmt::Display for DeliveryMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A mode compares equal to the text it is written as (`mode == "remote"`).
+impl PartialEq<&str> for DeliveryMode {
+    fn eq(&self, text: &&str) -> bool {
+        self.as_str() == *text
+    }
 }
 
 fn one() -> f64 {

@@ -15,6 +15,8 @@ use toml::{Table, Value};
 /// that set the offending key.
 pub struct Resolved {
     pub merged: Table,
+    /// The file given on the command line.
+    pub file: PathBuf,
     /// From the file given on the command line to its furthest ancestor.
     pub chain: Vec<(PathBuf, Table)>,
 }
@@ -26,9 +28,7 @@ impl Resolved {
         self.chain
             .iter()
             .find(|(_, own)| lookup(own, key_path).is_some())
-            .or_else(|| self.chain.first())
-            .map(|(file, _)| file.clone())
-            .unwrap_or_default()
+            .map_or_else(|| self.file.clone(), |(file, _)| file.clone())
     }
 }
 
@@ -36,7 +36,11 @@ impl Resolved {
 pub fn resolve(path: &Path) -> Result<Resolved, ScenarioError> {
     let mut chain = Vec::new();
     let merged = read_chain(path, &mut chain)?;
-    Ok(Resolved { merged, chain })
+    Ok(Resolved {
+        merged,
+        file: path.to_path_buf(),
+        chain,
+    })
 }
 
 /// Parses scenario text that has no file behind it (tests, the library API).
@@ -45,7 +49,11 @@ pub fn resolve_str(text: &str, name: &Path) -> Result<Resolved, ScenarioError> {
     let mut chain = Vec::new();
     let own = parse(text, name)?;
     let merged = merge_parent(own, name, Path::new("."), &mut chain)?;
-    Ok(Resolved { merged, chain })
+    Ok(Resolved {
+        merged,
+        file: name.to_path_buf(),
+        chain,
+    })
 }
 
 fn read_chain(path: &Path, chain: &mut Vec<(PathBuf, Table)>) -> Result<Table, ScenarioError> {

@@ -2,8 +2,18 @@
 //! and lengths of time with a unit (`90d`, `12w`, `6m`, `5y`).
 //!
 //! Inside the simulator every time is a number of days since the scenario's
-//! start date. A month is a twelfth of a year and a year is 365.25 days, so
-//! that `12m` and `1y` are the same length and leap years average out.
+//! start date. Lengths of time are of two kinds:
+//!
+//! - **fixed lengths** ([`parse_duration`]): every length in a scenario except
+//!   the calendar's two. A month is a twelfth of a year and a year is 365.25
+//!   days, so that `12m` and `1y` are the same length and leap years average
+//!   out: a `max_holding` of `"6m"` is 182.625 days whenever it starts;
+//! - **calendar spans** ([`calendar_span`]): `calendar.warm_up` and
+//!   `calendar.horizon` only. A whole number of months or years is counted on
+//!   the calendar from the day the span starts, so that the measured period
+//!   begins and ends on the dates a reader expects: `"1y"` from 2019-04-01 ends
+//!   on 2020-04-01, 366 days; `"12m"` is the same span. Days, weeks and
+//!   fractions of a month are fixed lengths even there.
 
 use jiff::civil::Date;
 
@@ -19,8 +29,9 @@ pub const DURATION_HELP: &str =
 /// What a date may look like, for error messages.
 pub const DATE_HELP: &str = "a date written as \"YYYY-MM-DD\", such as \"2020-03-23\"";
 
-/// Parses a length of time such as `"90d"` or `"1.5y"` into days.
-/// Returns `None` when the text is not a non-negative number followed by one of d, w, m, y.
+/// Parses a length of time such as `"90d"` or `"1.5y"` into a fixed number of
+/// days: `"1y"` is always 365.25 days and `"1m"` 30.4375. Returns `None` when the
+/// text is not a non-negative number followed by one of d, w, m, y.
 pub fn parse_duration(text: &str) -> Option<f64> {
     let text = text.trim();
     let unit = text.chars().last()?;
@@ -35,9 +46,12 @@ pub fn parse_duration(text: &str) -> Option<f64> {
     (number.is_finite() && number >= 0.0).then_some(number * per_unit)
 }
 
-/// Days from `start` to `start + text`, counting whole months and years on the
-/// calendar (so a warm-up of `"1y"` from 2019-04-01 ends on 2020-04-01); other
-/// lengths as [`parse_duration`].
+/// Days from `start` to `start + text`, counting a whole number of months
+/// (`"3m"`, `"1.5y"` = 18 months) on the calendar, so a warm-up of `"1y"` from
+/// 2019-04-01 ends on 2020-04-01, 366 days, and one from 2020-04-01 on
+/// 2021-04-01, 365 days. Days, weeks and fractional months are fixed lengths,
+/// as [`parse_duration`]. Only `calendar.warm_up` and `calendar.horizon` are
+/// calendar spans. `None` when the span runs past the calendar's last date.
 pub fn calendar_span(start: Date, text: &str) -> Option<f64> {
     let days = parse_duration(text)?;
     let trimmed = text.trim();
@@ -66,7 +80,8 @@ pub fn parse_date(text: &str) -> Option<Date> {
 
 /// Days from `start` to `date` (negative when `date` is earlier).
 pub fn days_between(start: Date, date: Date) -> f64 {
-    (date.to_jiff_civil_days() - start.to_jiff_civil_days()) as f64
+    // Civil dates have no time zone, so every day is exactly 86,400 seconds.
+    (date.duration_since(start).as_secs() / 86_400) as f64
 }
 
 /// The calendar date `days` after `start` (rounded down to a whole day).
@@ -80,26 +95,14 @@ pub fn date_after(start: Date, days: f64) -> Date {
         .unwrap_or(if whole < 0 { Date::MIN } else { Date::MAX })
 }
 
-/// Days from 0001-01-01, so that day arithmetic on dates is plain integer arithmetic.
-trait CivilDays {
-    fn to_jiff_civil_days(&self) -> i64;
-}
-
-impl CivilDays for Date {
-    fn to_jiff_civil_days(&self) -> i64 {
-        let origin = Date::constant(1, 1, 1);
-        origin
-            .until((jiff::Unit::Day, *self))
-            .map(|span| i64::from(span.get_days()))
-            .unwrap_or(0)
-    }
-}
-
 /// The calendar month (0 = January) of the day `days` after `start`,
-/// and the number of days until the next month begins.
+/// and the number of days until the next month begins. In December 9999, the
+/// calendar's last month, there is no next month and the answer is 0 days
+/// or fewer; validation ends every run by 9999-12-31.
 pub fn month_at(start: Date, days: f64) -> (usize, f64) {
     let date = date_after(start, days);
-    let month = usize::try_from(date.month() - 1).unwrap_or(0);
+    // A month is 1 to 12, so the index is 0 to 11.
+    let month = usize::from(date.month().unsigned_abs()) - 1;
     let first_of_next = date
         .first_of_month()
         .checked_add(jiff::Span::new().months(1))
@@ -133,6 +136,17 @@ mod tests {
         assert_eq!(date_after(start, 82.7), lockdown);
         assert_eq!(parse_date("2020-02-30"), None);
         assert_eq!(calendar_span(parse_date("2019-04-01").unwrap(), "1y"), Some(366.0));
+        assert_eq!(calendar_span(parse_date("2019-04-01").unwrap(), "12m"), Some(366.0));
+        assert_eq!(calendar_span(parse_date("2020-04-01").unwrap(), "1y"), Some(365.0));
+        assert_eq!(calendar_span(parse_date("2019-01-31").unwrap(), "1m"), Some(28.0));
+        // A fraction of a month is a fixed length, like days and weeks.
+        assert_eq!(calendar_span(start, "0.5m"), parse_duration("0.5m"));
+        assert_eq!(days_between(lockdown, start), -82.0);
+        // The same count as jiff's own calendar arithmetic, across the whole calendar.
+        for (a, b) in [(Date::MIN, Date::MAX), (Date::MAX, Date::MIN), (start, lockdown)] {
+            let days = a.until((jiff::Unit::Day, b)).unwrap().get_days();
+            assert_eq!(days_between(a, b), f64::from(days));
+        }
         assert_eq!(calendar_span(start, "2w"), Some(14.0));
         assert_eq!(date_after(start, 1e12), Date::MAX);
         assert!(calendar_span(start, "30000y").is_some());

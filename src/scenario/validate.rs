@@ -1,9 +1,13 @@
 //! Checking a resolved scenario and turning it into the plain [`Scenario`].
 //!
-//! Every check names the key path, the value and what is allowed. Times become
-//! days since the start date; category and service names become indices.
+//! Every check names the key path (built with [`KeyPath`]), the value and
+//! what is allowed. Unknown keys and values of a fixed set (`dist`, `order`,
+//! `policy`, `mode`) are refused by serde as the file is read, with their key
+//! path; the ranges and the relations between values are checked here. Times
+//! become days since the start date; category and service names become indices.
 
-use super::raw::{self, DistSpec, Quantity, RawScenario};
+use super::key_path::KeyPath;
+use super::raw::{self, DistSpec, DistTable, Quantity, RawScenario};
 use super::resolve::Resolved;
 use super::units::{self, DATE_HELP, DURATION_HELP};
 use super::*;
@@ -29,6 +33,10 @@ const PEOPLE: i64 = 1_000_000;
 /// The most referrals a replicate may expect: each is held in memory for the whole run.
 const MAX_REFERRALS: f64 = 20_000_000.0;
 
+fn top(name: &str) -> KeyPath {
+    KeyPath::top(name)
+}
+
 pub(super) fn validate(resolved: Resolved, path: &Path) -> Result<LoadedScenario> {
     let value = toml::Value::Table(resolved.merged.clone());
     let raw: RawScenario = serde_path_to_error::deserialize(value).map_err(|e| {
@@ -42,9 +50,11 @@ pub(super) fn validate(resolved: Resolved, path: &Path) -> Result<LoadedScenario
             message: explain_serde(&message),
         }
     })?;
+    let calendar = top("calendar");
+    let start_key = calendar.at("start");
     let start = units::parse_date(&raw.calendar.start).ok_or_else(|| ScenarioError::Invalid {
-        file: resolved.owner("calendar.start"),
-        key: "calendar.start".into(),
+        file: resolved.owner(start_key.as_str()),
+        key: start_key.to_string(),
         message: format!("got \"{}\"; must be {DATE_HELP}", raw.calendar.start),
     })?;
     let mut checker = Checker {
@@ -54,11 +64,11 @@ pub(super) fn validate(resolved: Resolved, path: &Path) -> Result<LoadedScenario
     };
     // Check lengths before any calendar arithmetic, so that an absurd one is an error, not an overflow.
     let longest = f64::from(units::MAX_YEARS) * units::DAYS_PER_YEAR;
-    let warm_up_days = checker.duration("calendar.warm_up", &raw.calendar.warm_up)?;
-    let horizon_days = checker.duration("calendar.horizon", &raw.calendar.horizon)?;
+    let warm_up_days = checker.duration(&calendar.at("warm_up"), &raw.calendar.warm_up)?;
+    let horizon_days = checker.duration(&calendar.at("horizon"), &raw.calendar.horizon)?;
     if warm_up_days + horizon_days > longest {
         return Err(checker.fail(
-            "calendar.horizon",
+            &calendar.at("horizon"),
             format!(
                 "\"{}\" after a warm-up of \"{}\"",
                 raw.calendar.horizon, raw.calendar.warm_up
@@ -66,37 +76,25 @@ pub(super) fn validate(resolved: Resolved, path: &Path) -> Result<LoadedScenario
             &format!("warm-up plus horizon must be under {} years", units::MAX_YEARS),
         ));
     }
-    let warm_up = checker.calendar_span("calendar.warm_up", start, &raw.calendar.warm_up)?;
+    // The calendar's two lengths are spans on the calendar, not fixed lengths (see `units::calendar_span`).
+    let warm_up = checker.calendar_span(&calendar.at("warm_up"), start, &raw.calendar.warm_up)?;
     let horizon = checker.calendar_span(
-        "calendar.horizon",
+        &calendar.at("horizon"),
         units::date_after(start, warm_up),
         &raw.calendar.horizon,
     )?;
     if horizon < 7.0 {
         return Err(checker.fail(
-            "calendar.horizon",
+            &calendar.at("horizon"),
             &raw.calendar.horizon,
             "must be at least a week (\"1w\")",
         ));
     }
     checker.end = warm_up + horizon;
 
-    if raw.vcse.services.is_empty() {
-        return Err(checker.fail(
-            "vcse.services",
-            "an empty list",
-            "list at least one VCSE service ([[vcse.services]] with name, category and places); to model no community capacity, give a service with places = 0",
-        ));
-    }
-    let categories = collect_categories(&raw);
+    let (categories, service_categories) = checker.categories(&raw.vcse.services)?;
     let scenario = Scenario {
-        name: if raw.name.trim().is_empty() {
-            path.file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        } else {
-            raw.name.clone()
-        },
+        name: checker.name(&raw.name, path)?,
         description: raw.description.clone(),
         start,
         warm_up,
@@ -105,7 +103,7 @@ pub(super) fn validate(resolved: Resolved, path: &Path) -> Result<LoadedScenario
         groups: checker.groups(&raw, &categories)?,
         holding: checker.holding(&raw.holding)?,
         link_workers: checker.link_workers(&raw.link_workers)?,
-        vcse: checker.vcse(&raw.vcse, &categories)?,
+        vcse: checker.vcse(&raw.vcse, &categories, &service_categories)?,
         delivery_periods: checker.delivery_periods(&raw.delivery_periods)?,
         initial: checker.initial(&raw.initial_state)?,
         sources: checker.sources(&raw)?,
@@ -115,6 +113,7 @@ pub(super) fn validate(resolved: Resolved, path: &Path) -> Result<LoadedScenario
     let mut resolved_raw = raw;
     resolved_raw.name = scenario.name.clone();
     resolved_raw.extends = None;
+    checker.writable(&resolved_raw)?;
     Ok(LoadedScenario {
         scenario,
         resolved: resolved_raw,
@@ -122,16 +121,14 @@ pub(super) fn validate(resolved: Resolved, path: &Path) -> Result<LoadedScenario
     })
 }
 
-/// Makes serde's wording read as advice about the file.
+/// Makes serde's wording read as advice about the file. Only the wording:
+/// what is wrong (the key, the value, what is allowed) is serde's own finding.
 fn explain_serde(message: &str) -> String {
     if let Some(rest) = message.strip_prefix("unknown field ") {
         return format!("unknown key {rest} (a misspelt key would silently fall back to a default, so it is refused)");
     }
     if let Some(rest) = message.strip_prefix("missing field ") {
         return format!("the key {rest} is required here");
-    }
-    if message.starts_with("data did not match any variant of untagged enum DistSpec") {
-        return "not a distribution: write a single value (\"14d\", 8) or a table such as { dist = \"exponential\", mean = \"14d\" }; dist is one of fixed, exponential, uniform, triangular, lognormal, gamma, empirical, and only its own keys are allowed".into();
     }
     if message.contains("expected a string") {
         return format!(
@@ -141,27 +138,65 @@ fn explain_serde(message: &str) -> String {
     message.to_string()
 }
 
-/// Every category named by a VCSE service, in order of first appearance.
-fn collect_categories(raw: &RawScenario) -> Vec<String> {
-    let mut categories: Vec<String> = Vec::new();
-    for s in &raw.vcse.services {
-        if !categories.contains(&s.category) {
-            categories.push(s.category.clone());
-        }
-    }
-    categories
-}
-
 impl Checker<'_> {
-    fn fail(&self, key: &str, value: impl std::fmt::Display, allowed: &str) -> ScenarioError {
+    fn fail(&self, key: &KeyPath, value: impl std::fmt::Display, allowed: &str) -> ScenarioError {
         ScenarioError::Invalid {
-            file: self.resolved.owner(key),
+            file: self.resolved.owner(key.as_str()),
             key: key.to_string(),
             message: format!("got {value}; {allowed}"),
         }
     }
 
-    fn number(&self, key: &str, x: f64, min: f64, max: f64, meaning: &str) -> Result<f64> {
+    /// The scenario's name: its own, or else its file's.
+    fn name(&self, name: &str, path: &Path) -> Result<String> {
+        if !name.trim().is_empty() {
+            return Ok(name.to_string());
+        }
+        match path.file_stem() {
+            Some(stem) if !stem.is_empty() => Ok(stem.to_string_lossy().into_owned()),
+            _ => Err(self.fail(
+                &top("name"),
+                "no name, and a file name that gives none",
+                "give the scenario a name, such as name = \"baseline\"",
+            )),
+        }
+    }
+
+    /// Every category named by a VCSE service, in order of first appearance,
+    /// and each service's category as an index into them. The model numbers
+    /// categories in one byte, so at most [`MAX_CATEGORIES`] are allowed.
+    fn categories(&self, services: &[raw::RawService]) -> Result<(Vec<String>, Vec<usize>)> {
+        let key = top("vcse").at("services");
+        if services.is_empty() {
+            return Err(self.fail(
+                &key,
+                "an empty list",
+                "list at least one VCSE service ([[vcse.services]] with name, category and places); to model no community capacity, give a service with places = 0",
+            ));
+        }
+        let mut categories: Vec<String> = Vec::new();
+        let mut of_service = Vec::with_capacity(services.len());
+        for (i, s) in services.iter().enumerate() {
+            let index = match categories.iter().position(|c| *c == s.category) {
+                Some(index) => index,
+                None if categories.len() == MAX_CATEGORIES => {
+                    return Err(self.fail(
+                        &key.item(i).at("category"),
+                        format!("\"{}\", category number {}", s.category, MAX_CATEGORIES + 1),
+                        &format!("at most {MAX_CATEGORIES} VCSE service categories are allowed"),
+                    ))
+                }
+                None => {
+                    categories.push(s.category.clone());
+                    categories.len() - 1
+                }
+            };
+            of_service.push(index);
+        }
+        Ok((categories, of_service))
+    }
+
+    fn number(&self, key: &KeyPath, x: f64, min: f64, max: f64, meaning: &str) -> Result<f64> {
         if x.is_finite() && x >= min && x <= max {
             Ok(x)
         } else {
@@ -174,25 +209,24 @@ impl Checker<'_> {
         }
     }
 
-    fn probability(&self, key: &str, x: f64) -> Result<f64> {
+    fn probability(&self, key: &KeyPath, x: f64) -> Result<f64> {
         self.number(key, x, 0.0, 1.0, "a probability")
     }
 
     /// A whole number from `min` to `max`. Upper limits keep memory bounded: posts
     /// and people are held one by one.
-    fn whole(&self, key: &str, x: i64, (min, max): (i64, i64), meaning: &str) -> Result<u32> {
-        if x >= min && x <= max {
-            Ok(x as u32)
-        } else {
-            Err(self.fail(
+    fn whole(&self, key: &KeyPath, x: i64, (min, max): (i64, i64), meaning: &str) -> Result<u32> {
+        match u32::try_from(x) {
+            Ok(whole) if x >= min && x <= max => Ok(whole),
+            _ => Err(self.fail(
                 key,
                 x,
                 &format!("must be a whole number from {min} to {max} ({meaning})"),
-            ))
+            )),
         }
     }
 
-    fn calendar_span(&self, key: &str, from: Date, text: &str) -> Result<f64> {
+    fn calendar_span(&self, key: &KeyPath, from: Date, text: &str) -> Result<f64> {
         units::calendar_span(from, text).ok_or_else(|| {
             self.fail(
                 key,
@@ -202,13 +236,13 @@ impl Checker<'_> {
         })
     }
 
-    fn duration(&self, key: &str, text: &str) -> Result<f64> {
+    fn duration(&self, key: &KeyPath, text: &str) -> Result<f64> {
         units::parse_duration(text)
             .ok_or_else(|| self.fail(key, format!("\"{text}\""), &format!("must be {DURATION_HELP}")))
     }
 
     /// A date within the simulated period, as days since the start.
-    fn date(&self, key: &str, text: &str) -> Result<f64> {
+    fn date(&self, key: &KeyPath, text: &str) -> Result<f64> {
         let date = units::parse_date(text)
             .ok_or_else(|| self.fail(key, format!("\"{text}\""), &format!("must be {DATE_HELP}")))?;
         let day = units::days_between(self.start, date);
@@ -224,23 +258,19 @@ impl Checker<'_> {
     }
 
     /// A `from`/`to` pair; a missing `to` means "until the end of the run".
-    fn period(&self, key: &str, from: &str, to: Option<&str>) -> Result<(f64, f64)> {
-        let from_day = self.date(&format!("{key}.from"), from)?;
-        let to_day = match to {
-            Some(t) => self.date(&format!("{key}.to"), t)?,
-            None => f64::INFINITY,
+    fn period(&self, key: &KeyPath, from: &str, to: Option<&str>) -> Result<(f64, f64)> {
+        let from_day = self.date(&key.at("from"), from)?;
+        let Some(to) = to else {
+            return Ok((from_day, f64::INFINITY));
         };
+        let to_day = self.date(&key.at("to"), to)?;
         if to_day < from_day {
-            return Err(self.fail(
-                &format!("{key}.to"),
-                format!("\"{}\"", to.unwrap_or("")),
-                "must not be before `from`",
-            ));
+            return Err(self.fail(&key.at("to"), format!("\"{to}\""), "must not be before `from`"));
         }
         Ok((from_day, to_day))
     }
 
-    fn quantity(&self, key: &str, q: &Quantity, kind: Kind) -> Result<f64> {
+    fn quantity(&self, key: &KeyPath, q: &Quantity, kind: Kind) -> Result<f64> {
         let value = match (q, kind) {
             (Quantity::Text(t), Kind::Time) => self.duration(key, t)?,
             (Quantity::Number(x), Kind::Count) => *x,
@@ -264,137 +294,88 @@ impl Checker<'_> {
         )
     }
 
-    fn distribution(&self, key: &str, spec: &DistSpec, kind: Kind) -> Result<Distribution> {
+    /// Which keys a distribution has, and which of them are missing or extra,
+    /// serde has checked; this checks their values and the relations between them.
+    fn distribution(&self, key: &KeyPath, spec: &DistSpec, kind: Kind) -> Result<Distribution> {
         let table = match spec {
             DistSpec::Fixed(q) => return Ok(Distribution::Fixed(self.quantity(key, q, kind)?)),
             DistSpec::Table(t) => t,
         };
-        let need = |name: &str, q: &Option<Quantity>| -> Result<f64> {
-            let sub = format!("{key}.{name}");
-            match q {
-                Some(q) => self.quantity(&sub, q, kind),
-                None => Err(self.fail(
-                    &sub,
-                    "nothing",
-                    &format!("the {} distribution needs `{name}`", table.dist),
-                )),
-            }
-        };
-        let allowed_keys: &[&str] = match table.dist.as_str() {
-            "fixed" => &["value"],
-            "exponential" => &["mean"],
-            "uniform" => &["min", "max"],
-            "triangular" => &["min", "mode", "max"],
-            "lognormal" => &["mean", "sd"],
-            "gamma" if table.shape.is_some() || table.scale.is_some() => &["shape", "scale"],
-            "gamma" => &["mean", "sd"],
-            "empirical" => &["values"],
-            other => {
-                return Err(self.fail(
-                    &format!("{key}.dist"),
-                    format!("\"{other}\""),
-                    "must be one of fixed, exponential, uniform, triangular, lognormal, gamma, empirical",
-                ))
-            }
-        };
-        let present = [
-            ("value", table.value.is_some()),
-            ("mean", table.mean.is_some()),
-            ("sd", table.sd.is_some()),
-            ("min", table.min.is_some()),
-            ("mode", table.mode.is_some()),
-            ("max", table.max.is_some()),
-            ("shape", table.shape.is_some()),
-            ("scale", table.scale.is_some()),
-            ("values", table.values.is_some()),
-        ];
-        if let Some((extra, _)) = present.iter().find(|(k, p)| *p && !allowed_keys.contains(k)) {
-            return Err(self.fail(
-                &format!("{key}.{extra}"),
-                "a value",
-                &format!(
-                    "the {} distribution takes only: {}",
-                    table.dist,
-                    allowed_keys.join(", ")
-                ),
-            ));
-        }
-        let d = match table.dist.as_str() {
-            "fixed" => Distribution::Fixed(need("value", &table.value)?),
-            "exponential" => {
-                let mean = need("mean", &table.mean)?;
+        let value = |name: &str, q: &Quantity| self.quantity(&key.at(name), q, kind);
+        let d = match &**table {
+            DistTable::Fixed { value: v } => Distribution::Fixed(value("value", v)?),
+            DistTable::Exponential { mean } => {
+                let mean = value("mean", mean)?;
                 if mean <= 0.0 {
-                    return Err(self.fail(&format!("{key}.mean"), mean, "must be more than 0"));
+                    return Err(self.fail(&key.at("mean"), mean, "must be more than 0"));
                 }
                 Distribution::Exponential { mean }
             }
-            "uniform" => {
-                let (min, max) = (need("min", &table.min)?, need("max", &table.max)?);
+            DistTable::Uniform { min, max } => {
+                let (min, max) = (value("min", min)?, value("max", max)?);
                 if max < min {
-                    return Err(self.fail(&format!("{key}.max"), max, "must be at least `min`"));
+                    return Err(self.fail(&key.at("max"), max, "must be at least `min`"));
                 }
                 Distribution::Uniform { min, max }
             }
-            "triangular" => {
-                let (min, mode, max) = (
-                    need("min", &table.min)?,
-                    need("mode", &table.mode)?,
-                    need("max", &table.max)?,
-                );
+            DistTable::Triangular { min, mode, max } => {
+                let (min, mode, max) = (value("min", min)?, value("mode", mode)?, value("max", max)?);
                 if !(min <= mode && mode <= max) || min == max {
-                    return Err(self.fail(
-                        &format!("{key}.mode"),
-                        mode,
-                        "must satisfy min <= mode <= max with min < max",
-                    ));
+                    return Err(self.fail(&key.at("mode"), mode, "must satisfy min <= mode <= max with min < max"));
                 }
                 Distribution::Triangular { min, mode, max }
             }
-            "lognormal" | "gamma" if table.mean.is_some() || table.sd.is_some() => {
-                let (mean, sd) = (need("mean", &table.mean)?, need("sd", &table.sd)?);
-                if mean <= 0.0 || sd <= 0.0 {
-                    return Err(self.fail(&format!("{key}.sd"), sd, "mean and sd must both be more than 0"));
-                }
-                if table.dist == "gamma" {
-                    let shape = (mean / sd).powi(2);
-                    Distribution::Gamma {
-                        shape,
-                        scale: mean / shape,
-                    }
-                } else {
-                    Distribution::LogNormal { mean, sd }
-                }
+            DistTable::LogNormal { mean, sd } => {
+                let (mean, sd) = self.mean_and_sd(key, value("mean", mean)?, value("sd", sd)?)?;
+                Distribution::LogNormal { mean, sd }
             }
-            "lognormal" => {
-                return Err(self.fail(
-                    &format!("{key}.mean"),
-                    "nothing",
-                    "a lognormal distribution needs `mean` and `sd`",
-                ))
-            }
-            "gamma" => {
-                let shape = match &table.shape {
-                    Some(Quantity::Number(x)) if x.is_finite() && *x > 0.0 => *x,
-                    Some(q) => return Err(self.fail(&format!("{key}.shape"), q, "must be a plain number more than 0")),
-                    None => {
-                        return Err(self.fail(
-                            &format!("{key}.shape"),
-                            "nothing",
-                            "a gamma distribution needs `shape` and `scale`, or `mean` and `sd`",
-                        ))
-                    }
+            DistTable::Gamma { mean, sd, shape, scale } => {
+                let missing = |name: &str| {
+                    self.fail(
+                        &key.at(name),
+                        "nothing",
+                        "a gamma distribution needs `shape` and `scale`, or `mean` and `sd`",
+                    )
                 };
-                let scale = need("scale", &table.scale)?;
-                if scale <= 0.0 {
-                    return Err(self.fail(&format!("{key}.scale"), scale, "must be more than 0"));
+                match (mean, sd, shape, scale) {
+                    (None, None, shape, scale) => {
+                        let shape = match shape {
+                            Some(Quantity::Number(x)) if x.is_finite() && *x > 0.0 => *x,
+                            Some(q) => {
+                                return Err(self.fail(&key.at("shape"), q, "must be a plain number more than 0"))
+                            }
+                            None => return Err(missing("shape")),
+                        };
+                        let scale = value("scale", scale.as_ref().ok_or_else(|| missing("scale"))?)?;
+                        if scale <= 0.0 {
+                            return Err(self.fail(&key.at("scale"), scale, "must be more than 0"));
+                        }
+                        Distribution::Gamma { shape, scale }
+                    }
+                    (mean, sd, None, None) => {
+                        let mean = value("mean", mean.as_ref().ok_or_else(|| missing("mean"))?)?;
+                        let sd = value("sd", sd.as_ref().ok_or_else(|| missing("sd"))?)?;
+                        let (mean, sd) = self.mean_and_sd(key, mean, sd)?;
+                        let shape = (mean / sd).powi(2);
+                        Distribution::Gamma {
+                            shape,
+                            scale: mean / shape,
+                        }
+                    }
+                    (mean, _, _, _) => {
+                        let extra = if mean.is_some() { "mean" } else { "sd" };
+                        return Err(self.fail(
+                            &key.at(extra),
+                            "a value",
+                            "the gamma distribution takes only: shape, scale (or only: mean, sd)",
+                        ));
+                    }
                 }
-                Distribution::Gamma { shape, scale }
             }
-            _ => {
-                let values = table.values.as_deref().unwrap_or_default();
+            DistTable::Empirical { values } => {
                 if values.is_empty() {
                     return Err(self.fail(
-                        &format!("{key}.values"),
+                        &key.at("values"),
                         "an empty list",
                         "an empirical distribution needs at least one value",
                     ));
@@ -402,12 +383,20 @@ impl Checker<'_> {
                 let values = values
                     .iter()
                     .enumerate()
-                    .map(|(i, q)| self.quantity(&format!("{key}.values[{i}]"), q, kind))
+                    .map(|(i, q)| self.quantity(&key.at("values").item(i), q, kind))
                     .collect::<Result<Vec<f64>>>()?;
                 Distribution::Empirical(values)
             }
         };
         Ok(d)
+    }
+
+    /// The `mean` and `sd` of a lognormal or gamma distribution, both more than 0.
+    fn mean_and_sd(&self, key: &KeyPath, mean: f64, sd: f64) -> Result<(f64, f64)> {
+        if mean <= 0.0 || sd <= 0.0 {
+            return Err(self.fail(&key.at("sd"), sd, "mean and sd must both be more than 0"));
+        }
+        Ok((mean, sd))
     }
 
     /// Refuses a scenario whose referrals could not be held in memory, rather than running out of it.
@@ -418,7 +407,7 @@ impl Checker<'_> {
         let expected = r.rate_per_month * peak_season * surges * s.end() / units::DAYS_PER_MONTH;
         if expected > MAX_REFERRALS {
             return Err(self.fail(
-                "referrals.rate_per_month",
+                &top("referrals").at("rate_per_month"),
                 r.rate_per_month,
                 &format!(
                     "this run could see about {expected:.0} referrals per replicate, more than the {MAX_REFERRALS:.0} spcap holds in memory; model a large area as several services, or shorten the horizon"
@@ -429,8 +418,9 @@ impl Checker<'_> {
     }
 
     fn referrals(&self, r: &raw::RawReferrals) -> Result<Referrals> {
+        let key = top("referrals");
         let rate = self.number(
-            "referrals.rate_per_month",
+            &key.at("rate_per_month"),
             r.rate_per_month,
             0.0,
             1e7,
@@ -438,7 +428,7 @@ impl Checker<'_> {
         )?;
         if r.seasonality.len() != 12 {
             return Err(self.fail(
-                "referrals.seasonality",
+                &key.at("seasonality"),
                 format!("a list of {} numbers", r.seasonality.len()),
                 "must list 12 multipliers, January to December",
             ));
@@ -446,7 +436,7 @@ impl Checker<'_> {
         let mut seasonality = [1.0; 12];
         for (i, x) in r.seasonality.iter().enumerate() {
             seasonality[i] = self.number(
-                &format!("referrals.seasonality[{i}]"),
+                &key.at("seasonality").item(i),
                 *x,
                 0.0,
                 100.0,
@@ -458,13 +448,13 @@ impl Checker<'_> {
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                let key = format!("referrals.changes[{i}]");
+                let key = key.at("changes").item(i);
                 let (from, to) = self.period(&key, &c.from, c.to.as_deref())?;
                 Ok(RateChange {
                     from,
                     to,
                     multiplier: self.number(
-                        &format!("{key}.multiplier"),
+                        &key.at("multiplier"),
                         c.multiplier,
                         0.0,
                         100.0,
@@ -474,56 +464,53 @@ impl Checker<'_> {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let order = match r.order.as_str() {
-            "fifo" => QueueOrder::Fifo,
-            "priority" => QueueOrder::Priority,
-            other => {
-                return Err(self.fail(
-                    "referrals.order",
-                    format!("\"{other}\""),
-                    "must be \"fifo\" or \"priority\"",
-                ))
-            }
-        };
         Ok(Referrals {
             rate_per_month: rate,
             seasonality,
             changes,
-            inappropriate_share: self.probability("referrals.inappropriate_share", r.inappropriate_share)?,
+            inappropriate_share: self.probability(&key.at("inappropriate_share"), r.inappropriate_share)?,
             waiting_list_cap: r
                 .waiting_list_cap
                 .map(|c| {
                     self.whole(
-                        "referrals.waiting_list_cap",
+                        &key.at("waiting_list_cap"),
                         c,
                         (1, PEOPLE),
                         "people on the waiting list",
                     )
                 })
                 .transpose()?,
-            order,
+            order: r.order,
             patience: r
                 .patience
                 .as_ref()
-                .map(|d| self.distribution("referrals.patience", d, Kind::Time))
+                .map(|d| self.distribution(&key.at("patience"), d, Kind::Time))
                 .transpose()?,
         })
     }
 
     fn groups(&self, raw: &RawScenario, categories: &[String]) -> Result<Vec<ClientGroup>> {
+        let all = top("client_groups");
         if raw.client_groups.is_empty() {
             return Err(self.fail(
-                "client_groups",
+                &all,
                 "no groups",
                 "define at least one client group, such as [client_groups.standard] with share = 1",
             ));
         }
+        if raw.client_groups.len() > MAX_CLIENT_GROUPS {
+            return Err(self.fail(
+                &all,
+                format!("{} groups", raw.client_groups.len()),
+                &format!("at most {MAX_CLIENT_GROUPS} client groups are allowed"),
+            ));
+        }
         let mut groups = Vec::new();
         for (name, g) in &raw.client_groups {
-            let key = format!("client_groups.{name}");
+            let key = all.at(name);
             let mut mix = Vec::new();
             for (category, weight) in &g.categories {
-                let ckey = format!("{key}.categories.{category}");
+                let ckey = key.at("categories").at(category);
                 let w = self.number(&ckey, *weight, 0.0, f64::INFINITY, "a weight")?;
                 let Some(index) = categories.iter().position(|c| c == category) else {
                     return Err(self.fail(
@@ -540,10 +527,10 @@ impl Checker<'_> {
                 }
             }
             let total: f64 = mix.iter().map(|(_, w)| w).sum();
-            let onward_need = self.probability(&format!("{key}.onward_need"), g.onward_need)?;
+            let onward_need = self.probability(&key.at("onward_need"), g.onward_need)?;
             if total <= 0.0 && onward_need > 0.0 {
                 return Err(self.fail(
-                    &format!("{key}.categories"),
+                    &key.at("categories"),
                     "no positive weight",
                     "give a weight to at least one category, or set onward_need = 0",
                 ));
@@ -553,7 +540,7 @@ impl Checker<'_> {
             }
             let mut re_referral = [0.0; 6];
             for (reason, p) in &g.re_referral.probability {
-                let rkey = format!("{key}.re_referral.probability.{reason}");
+                let rkey = key.at("re_referral").at("probability").at(reason);
                 let Some(i) = raw::RE_REFERRAL_REASONS.iter().position(|r| r == reason) else {
                     return Err(self.fail(
                         &rkey,
@@ -563,27 +550,16 @@ impl Checker<'_> {
                 };
                 re_referral[i] = self.probability(&rkey, *p)?;
             }
-            let contacts = self.distribution(&format!("{key}.contacts"), &g.contacts, Kind::Count)?;
+            let contacts = self.distribution(&key.at("contacts"), &g.contacts, Kind::Count)?;
             groups.push(ClientGroup {
                 name: name.clone(),
-                share: self.number(
-                    &format!("{key}.share"),
-                    g.share,
-                    0.0,
-                    f64::INFINITY,
-                    "a share of referrals",
-                )?,
+                share: self.number(&key.at("share"), g.share, 0.0, f64::INFINITY, "a share of referrals")?,
                 priority: g.priority,
                 contacts,
-                contact_interval: self.distribution(
-                    &format!("{key}.contact_interval"),
-                    &g.contact_interval,
-                    Kind::Time,
-                )?,
-                disengage_per_contact: self
-                    .probability(&format!("{key}.disengage_per_contact"), g.disengage_per_contact)?,
+                contact_interval: self.distribution(&key.at("contact_interval"), &g.contact_interval, Kind::Time)?,
+                disengage_per_contact: self.probability(&key.at("disengage_per_contact"), g.disengage_per_contact)?,
                 planning_contact: self.whole(
-                    &format!("{key}.planning_contact"),
+                    &key.at("planning_contact"),
                     g.planning_contact,
                     (1, 1000),
                     "the contact at which the onward plan is made",
@@ -591,10 +567,10 @@ impl Checker<'_> {
                 onward_need,
                 categories: mix,
                 digitally_excluded_share: self
-                    .probability(&format!("{key}.digitally_excluded_share"), g.digitally_excluded_share)?,
+                    .probability(&key.at("digitally_excluded_share"), g.digitally_excluded_share)?,
                 re_referral,
                 re_referral_delay: self.distribution(
-                    &format!("{key}.re_referral.delay"),
+                    &key.at("re_referral").at("delay"),
                     &g.re_referral.delay,
                     Kind::Time,
                 )?,
@@ -602,11 +578,7 @@ impl Checker<'_> {
         }
         let total: f64 = groups.iter().map(|g| g.share).sum();
         if total <= 0.0 {
-            return Err(self.fail(
-                "client_groups",
-                "shares summing to 0",
-                "at least one group needs a share above 0",
-            ));
+            return Err(self.fail(&all, "shares summing to 0", "at least one group needs a share above 0"));
         }
         for g in &mut groups {
             g.share /= total;
@@ -615,32 +587,22 @@ impl Checker<'_> {
     }
 
     fn holding(&self, h: &raw::RawHolding) -> Result<Holding> {
-        let policy = match h.policy.as_str() {
-            "hold" => HoldingPolicy::Hold,
-            "discharge" => HoldingPolicy::Discharge,
-            other => {
-                return Err(self.fail(
-                    "holding.policy",
-                    format!("\"{other}\""),
-                    "must be \"hold\" or \"discharge\"",
-                ))
-            }
-        };
-        let check_in_interval = self.duration("holding.check_in_interval", &h.check_in_interval)?;
+        let key = top("holding");
+        let check_in_interval = self.duration(&key.at("check_in_interval"), &h.check_in_interval)?;
         if check_in_interval <= 0.0 {
             return Err(self.fail(
-                "holding.check_in_interval",
+                &key.at("check_in_interval"),
                 format!("\"{}\"", h.check_in_interval),
                 "must be longer than 0 days",
             ));
         }
         Ok(Holding {
-            policy,
+            policy: h.policy,
             max_holding: match h.max_holding.trim() {
                 "none" => None,
                 m => Some(units::parse_duration(m).ok_or_else(|| {
                     self.fail(
-                        "holding.max_holding",
+                        &key.at("max_holding"),
                         format!("\"{m}\""),
                         &format!("must be \"none\" (no limit) or {DURATION_HELP}"),
                     )
@@ -651,15 +613,16 @@ impl Checker<'_> {
     }
 
     fn link_workers(&self, l: &raw::RawLinkWorkers) -> Result<LinkWorkers> {
+        let lw = top("link_workers");
         let mut posts = Vec::new();
         for (i, p) in l.posts.iter().enumerate() {
-            let key = format!("link_workers.posts[{i}]");
-            let count = self.whole(&format!("{key}.count"), p.count, (0, POSTS), "posts")?;
-            let fte = self.number(&format!("{key}.fte"), p.fte, 0.01, 10.0, "full-time equivalent")?;
+            let key = lw.at("posts").item(i);
+            let count = self.whole(&key.at("count"), p.count, (0, POSTS), "posts")?;
+            let fte = self.number(&key.at("fte"), p.fte, 0.01, 10.0, "full-time equivalent")?;
             let contract_end = p
                 .contract_end
                 .as_deref()
-                .map(|d| self.date(&format!("{key}.contract_end"), d))
+                .map(|d| self.date(&key.at("contract_end"), d))
                 .transpose()?;
             for _ in 0..count {
                 posts.push(Post {
@@ -674,45 +637,44 @@ impl Checker<'_> {
             .iter()
             .enumerate()
             .map(|(i, f)| {
-                let key = format!("link_workers.funding_changes[{i}]");
+                let key = lw.at("funding_changes").item(i);
                 Ok(FundingChange {
-                    time: self.date(&format!("{key}.date"), &f.date)?,
-                    add_posts: self.whole(&format!("{key}.add_posts"), f.add_posts, (0, POSTS), "posts")?,
-                    remove_posts: self.whole(&format!("{key}.remove_posts"), f.remove_posts, (0, POSTS), "posts")?,
-                    fte: self.number(&format!("{key}.fte"), f.fte, 0.01, 10.0, "full-time equivalent")?,
+                    time: self.date(&key.at("date"), &f.date)?,
+                    add_posts: self.whole(&key.at("add_posts"), f.add_posts, (0, POSTS), "posts")?,
+                    remove_posts: self.whole(&key.at("remove_posts"), f.remove_posts, (0, POSTS), "posts")?,
+                    fte: self.number(&key.at("fte"), f.fte, 0.01, 10.0, "full-time equivalent")?,
                     label: f.label.clone(),
                 })
             })
             .collect::<Result<Vec<_>>>()?;
         if posts.is_empty() && funding_changes.iter().all(|f| f.add_posts == 0) {
             return Err(self.fail(
-                "link_workers.posts",
+                &lw.at("posts"),
                 "no posts",
                 "at least one link worker post is needed, now or through a funding change; e.g. [[link_workers.posts]] count = 4",
             ));
         }
         let t = &l.turnover;
+        let turnover = lw.at("turnover");
         let tenure = match (t.annual_rate, &t.tenure) {
             (Some(rate), None) => TenureModel::AnnualRate(self.number(
-                "link_workers.turnover.annual_rate",
+                &turnover.at("annual_rate"),
                 rate,
                 0.0,
                 50.0,
                 "leavers per post per year",
             )?),
-            (None, Some(d)) => {
-                TenureModel::Distribution(self.distribution("link_workers.turnover.tenure", d, Kind::Time)?)
-            }
+            (None, Some(d)) => TenureModel::Distribution(self.distribution(&turnover.at("tenure"), d, Kind::Time)?),
             (None, None) => {
                 return Err(self.fail(
-                    "link_workers.turnover",
+                    &turnover,
                     "neither annual_rate nor tenure",
                     "give annual_rate (leavers per post per year; 0 for no turnover) or tenure (a distribution)",
                 ))
             }
             (Some(_), Some(_)) => {
                 return Err(self.fail(
-                    "link_workers.turnover",
+                    &turnover,
                     "both annual_rate and tenure",
                     "give one of annual_rate or tenure, not both",
                 ))
@@ -721,17 +683,18 @@ impl Checker<'_> {
         let before_contract_end = match &t.before_contract_end {
             None => None,
             Some(e) => {
+                let key = turnover.at("before_contract_end");
                 if !matches!(tenure, TenureModel::AnnualRate(_)) {
                     return Err(self.fail(
-                        "link_workers.turnover.before_contract_end",
+                        &key,
                         "a table",
                         "works with annual_rate only (a rate can rise before a date; a tenure distribution cannot)",
                     ));
                 }
                 Some((
-                    self.duration("link_workers.turnover.before_contract_end.window", &e.window)?,
+                    self.duration(&key.at("window"), &e.window)?,
                     self.number(
-                        "link_workers.turnover.before_contract_end.multiplier",
+                        &key.at("multiplier"),
                         e.multiplier,
                         0.0,
                         100.0,
@@ -740,10 +703,11 @@ impl Checker<'_> {
                 ))
             }
         };
+        let induction = lw.at("induction");
         Ok(LinkWorkers {
             posts,
             caseload_per_fte: self.number(
-                "link_workers.caseload_per_fte",
+                &lw.at("caseload_per_fte"),
                 l.caseload_per_fte,
                 1.0,
                 10000.0,
@@ -753,25 +717,25 @@ impl Checker<'_> {
                 tenure,
                 before_contract_end,
             },
-            recruitment_delay: self.distribution("link_workers.recruitment_delay", &l.recruitment_delay, Kind::Time)?,
-            induction_duration: self.duration("link_workers.induction.duration", &l.induction.duration)?,
+            recruitment_delay: self.distribution(&lw.at("recruitment_delay"), &l.recruitment_delay, Kind::Time)?,
+            induction_duration: self.duration(&induction.at("duration"), &l.induction.duration)?,
             induction_capacity_factor: self.number(
-                "link_workers.induction.capacity_factor",
+                &induction.at("capacity_factor"),
                 l.induction.capacity_factor,
                 0.0,
                 1.0,
                 "share of a full caseload",
             )?,
-            handover_disengage: self.probability("link_workers.handover_disengage", l.handover_disengage)?,
+            handover_disengage: self.probability(&lw.at("handover_disengage"), l.handover_disengage)?,
             absence: self.number(
-                "link_workers.absence",
+                &lw.at("absence"),
                 l.absence,
                 0.0,
                 0.95,
                 "share of capacity lost to sickness and leave",
             )?,
             annual_cost_per_fte: self.number(
-                "link_workers.annual_cost_per_fte",
+                &lw.at("annual_cost_per_fte"),
                 l.annual_cost_per_fte,
                 0.0,
                 1e7,
@@ -781,64 +745,49 @@ impl Checker<'_> {
         })
     }
 
-    fn closures(&self, key: &str, c: &raw::RawClosures) -> Result<Closures> {
+    fn closures(&self, key: &KeyPath, c: &raw::RawClosures) -> Result<Closures> {
         Ok(Closures {
             annual_rate: self.number(
-                &format!("{key}.annual_rate"),
+                &key.at("annual_rate"),
                 c.annual_rate,
                 0.0,
                 365.0,
                 "closures per service per year",
             )?,
-            duration: self.distribution(&format!("{key}.duration"), &c.duration, Kind::Time)?,
-            permanent_probability: self
-                .probability(&format!("{key}.permanent_probability"), c.permanent_probability)?,
+            duration: self.distribution(&key.at("duration"), &c.duration, Kind::Time)?,
+            permanent_probability: self.probability(&key.at("permanent_probability"), c.permanent_probability)?,
         })
     }
 
-    fn vcse(&self, v: &raw::RawVcse, categories: &[String]) -> Result<Vcse> {
-        if v.services.is_empty() {
-            return Err(self.fail(
-                "vcse.services",
-                "an empty list",
-                "list at least one VCSE service ([[vcse.services]] with name, category and places); to model no community capacity, give a service with places = 0",
-            ));
-        }
-        let default_closures = self.closures("vcse.closures", &v.closures)?;
+    /// The services and disruptions; `service_categories[i]` is service `i`'s category index.
+    fn vcse(&self, v: &raw::RawVcse, categories: &[String], service_categories: &[usize]) -> Result<Vcse> {
+        let vcse = top("vcse");
+        let default_closures = self.closures(&vcse.at("closures"), &v.closures)?;
         let mut services = Vec::new();
-        for (i, s) in v.services.iter().enumerate() {
-            let key = format!("vcse.services[{i}]");
+        for ((i, s), &category) in v.services.iter().enumerate().zip(service_categories) {
+            let key = vcse.at("services").item(i);
             if v.services[..i].iter().any(|o| o.name == s.name) {
                 return Err(self.fail(
-                    &format!("{key}.name"),
+                    &key.at("name"),
                     format!("\"{}\"", s.name),
                     "each service needs its own name",
                 ));
             }
             services.push(Service {
                 name: s.name.clone(),
-                category: categories.iter().position(|c| *c == s.category).unwrap_or(0),
-                places: self.whole(
-                    &format!("{key}.places"),
-                    s.places,
-                    (0, PEOPLE),
-                    "people attending at once",
-                )?,
-                attendance: self.distribution(&format!("{key}.attendance"), &s.attendance, Kind::Time)?,
-                opens: s
-                    .opens
-                    .as_deref()
-                    .map(|d| self.date(&format!("{key}.opens"), d))
-                    .transpose()?,
+                category,
+                places: self.whole(&key.at("places"), s.places, (0, PEOPLE), "people attending at once")?,
+                attendance: self.distribution(&key.at("attendance"), &s.attendance, Kind::Time)?,
+                opens: s.opens.as_deref().map(|d| self.date(&key.at("opens"), d)).transpose()?,
                 closures: match &s.closures {
-                    Some(c) => self.closures(&format!("{key}.closures"), c)?,
+                    Some(c) => self.closures(&key.at("closures"), c)?,
                     None => default_closures.clone(),
                 },
             });
         }
         let mut disruptions = Vec::new();
         for (i, d) in v.disruptions.iter().enumerate() {
-            let key = format!("vcse.disruptions[{i}]");
+            let key = vcse.at("disruptions").item(i);
             let (from, to) = self.period(&key, &d.from, d.to.as_deref())?;
             let mut affected = Vec::new();
             for (j, target) in d.services.iter().enumerate() {
@@ -847,7 +796,7 @@ impl Checker<'_> {
                     .collect();
                 if matched.is_empty() {
                     return Err(self.fail(
-                        &format!("{key}.services[{j}]"),
+                        &key.at("services").item(j),
                         format!("\"{target}\""),
                         &format!(
                             "must be \"all\", a service name or a category; categories: {}",
@@ -864,7 +813,7 @@ impl Checker<'_> {
                 to,
                 services: affected,
                 capacity_factor: self.number(
-                    &format!("{key}.capacity_factor"),
+                    &key.at("capacity_factor"),
                     d.capacity_factor,
                     0.0,
                     10.0,
@@ -881,35 +830,28 @@ impl Checker<'_> {
             .iter()
             .enumerate()
             .map(|(i, p)| {
-                let key = format!("delivery_periods[{i}]");
+                let key = top("delivery_periods").item(i);
                 let (from, to) = self.period(&key, &p.from, p.to.as_deref())?;
-                if !["in_person", "remote", "hybrid"].contains(&p.mode.as_str()) {
-                    return Err(self.fail(
-                        &format!("{key}.mode"),
-                        format!("\"{}\"", p.mode),
-                        "must be \"in_person\", \"remote\" or \"hybrid\"",
-                    ));
-                }
                 Ok(DeliveryPeriod {
                     from,
                     to,
-                    mode: p.mode.clone(),
+                    mode: p.mode.as_str().to_string(),
                     contact_interval_multiplier: self.number(
-                        &format!("{key}.contact_interval_multiplier"),
+                        &key.at("contact_interval_multiplier"),
                         p.contact_interval_multiplier,
                         0.01,
                         100.0,
                         "a multiplier on contact intervals",
                     )?,
                     disengage_multiplier: self.number(
-                        &format!("{key}.disengage_multiplier"),
+                        &key.at("disengage_multiplier"),
                         p.disengage_multiplier,
                         0.0,
                         100.0,
                         "a multiplier on disengagement per contact",
                     )?,
                     excluded_extra_disengage: self
-                        .probability(&format!("{key}.excluded_extra_disengage"), p.excluded_extra_disengage)?,
+                        .probability(&key.at("excluded_extra_disengage"), p.excluded_extra_disengage)?,
                     excluded_pause: p.excluded_pause,
                     label: p.label.clone(),
                 })
@@ -918,9 +860,10 @@ impl Checker<'_> {
     }
 
     fn initial(&self, s: &raw::RawInitialState) -> Result<InitialState> {
+        let key = top("initial_state");
         Ok(InitialState {
             waiting: self.whole(
-                "initial_state.waiting",
+                &key.at("waiting"),
                 s.waiting,
                 (0, PEOPLE),
                 "people waiting at the start",
@@ -928,32 +871,49 @@ impl Checker<'_> {
             waited_so_far: s
                 .waited_so_far
                 .as_ref()
-                .map(|d| self.distribution("initial_state.waited_so_far", d, Kind::Time))
+                .map(|d| self.distribution(&key.at("waited_so_far"), d, Kind::Time))
                 .transpose()?,
             on_caseload: self.whole(
-                "initial_state.on_caseload",
+                &key.at("on_caseload"),
                 s.on_caseload,
                 (0, PEOPLE),
                 "people on caseloads at the start",
             )?,
-            held: self.whole("initial_state.held", s.held, (0, PEOPLE), "people held at the start")?,
+            held: self.whole(&key.at("held"), s.held, (0, PEOPLE), "people held at the start")?,
         })
     }
 
     /// Each `sources` key must name a key of the resolved scenario, so that a citation cannot drift.
     fn sources(&self, raw: &RawScenario) -> Result<Vec<(String, String)>> {
-        let Ok(toml::Value::Table(resolved)) = toml::Value::try_from(raw) else {
+        if raw.sources.is_empty() {
             return Ok(Vec::new());
-        };
+        }
+        let resolved = raw.to_table().map_err(|e| self.unwritable(&e))?;
         for key in raw.sources.keys() {
             if super::resolve::lookup(&resolved, key).is_none() {
                 return Err(self.fail(
-                    &format!("sources.\"{key}\""),
+                    &top("sources").quoted(key),
                     format!("\"{key}\""),
                     "must be the key path of a value in this scenario, as `spcap check` prints it",
                 ));
             }
         }
         Ok(raw.sources.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+    }
+
+    /// Refuses a scenario that cannot be written back as TOML, so that
+    /// `spcap check`, the scenario hash and `spcap sweep` never meet one.
+    fn writable(&self, raw: &RawScenario) -> Result<()> {
+        raw.to_toml().map_err(|e| self.unwritable(&e))?;
+        raw.to_table().map_err(|e| self.unwritable(&e))?;
+        Ok(())
+    }
+
+    fn unwritable(&self, e: &toml::ser::Error) -> ScenarioError {
+        ScenarioError::Invalid {
+            file: self.resolved.owner(""),
+            key: "(top level)".into(),
+            message: format!("the resolved scenario cannot be written back as TOML ({e}); please report this"),
+        }
     }
 }
