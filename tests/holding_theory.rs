@@ -23,11 +23,15 @@ use spcap::stats::quantile::t_quantile;
 /// Nobody is ever re-referred: each referral is one independent passage.
 const NO_RE_REFERRAL: &str = "re_referral = { probability = { reneged = 0, disengaged = 0, completed_connected = 0, completed_no_need = 0, unmet = 0, lost_vcse_place = 0 } }";
 
+/// One link worker with room for everyone (10,000 places): nobody waits, and
+/// allocation is at referral.
+const ROOM_FOR_EVERYONE: &str = "caseload_per_fte = 10000\n[[link_workers.posts]]\ncount = 1\n";
+
 /// The onward side as an M/M/c queue: λ = 1 onward decision a day, c places,
 /// attendance exponential with mean 4 days (μ = 0.25), so ρ = 4 / c.
 ///
 /// Why the onward decisions are a Poisson process of rate λ: referrals are
-/// Poisson (rate 1 a day, none out of remit), a link worker has 1,000 places
+/// Poisson (rate 1 a day, none out of remit), a link worker has 10,000 places
 /// so nobody waits and allocation is at referral, nobody disengages, and
 /// everyone needs a place. The decision is at the second contact, an
 /// independent exponential delay (mean 3 days) after allocation. Poisson
@@ -41,55 +45,63 @@ const NO_RE_REFERRAL: &str = "re_referral = { probability = { reneged = 0, disen
 /// time its waiting time. Attendance is independent of the link worker, so
 /// a person's support ending does not free their place.
 fn onward_mmc(places: u32) -> LoadedScenario {
+    everyone_needs_a_place(
+        "warm_up = \"100d\"\nhorizon = \"3y\"\n",
+        "rate_per_month = 30.4375\n",
+        "contacts = 2\nplanning_contact = 2\ncontact_interval = { dist = \"exponential\", mean = \"3d\" }\ndisengage_per_contact = 0\n",
+        "max_holding = \"none\"\ncheck_in_interval = \"1w\"\n",
+        ROOM_FOR_EVERYONE,
+        &format!("places = {places}\nattendance = {{ dist = \"exponential\", mean = \"4d\" }}\n"),
+    )
+}
+
+/// The scenario every test here shares: one client group in which everyone
+/// needs a place of the one category, nobody is out of remit or re-referred,
+/// no turnover, one VCSE service that never closes, and `policy = "hold"`.
+/// The arguments fill in the rest: the keys of `[calendar]`, `[referrals]`,
+/// the group, `[holding]`, `[link_workers]` (with the posts) and the service.
+fn everyone_needs_a_place(
+    calendar: &str,
+    referrals: &str,
+    group: &str,
+    holding: &str,
+    link_workers: &str,
+    service: &str,
+) -> LoadedScenario {
     scenario(&format!(
         r#"
 [calendar]
 start = "2020-01-01"
-warm_up = "100d"
-horizon = "3y"
-
+{calendar}
 [referrals]
-rate_per_month = 30.4375
 inappropriate_share = 0
-
+{referrals}
 [client_groups.only]
 share = 1
-contacts = 2
-planning_contact = 2
-contact_interval = {{ dist = "exponential", mean = "3d" }}
-disengage_per_contact = 0
 onward_need = 1
 categories = {{ any = 1 }}
 digitally_excluded_share = 0
 {NO_RE_REFERRAL}
-
+{group}
 [holding]
 policy = "hold"
-max_holding = "none"
-check_in_interval = "1w"
-
+{holding}
 [link_workers]
-caseload_per_fte = 1000
 turnover = {{ annual_rate = 0 }}
 handover_disengage = 0
-
-[[link_workers.posts]]
-count = 1
-
+{link_workers}
 [vcse]
 closures = {{ annual_rate = 0 }}
 
 [[vcse.services]]
 name = "Any"
 category = "any"
-places = {places}
-attendance = {{ dist = "exponential", mean = "4d" }}
-"#
+{service}"#
     ))
 }
 
-/// Per replicate of the onward M/M/c: mean holding time, share held at all,
-/// time-average number held, onward decisions per day, and the two sides of
+/// Per replicate of the onward M/M/c: mean holding time, share held at all and
+/// longer than given times, time-average number held, and the two sides of
 /// Little's law (∫ held dt and the sum of holding times).
 struct Holding {
     mean: f64,
@@ -178,6 +190,25 @@ fn number_held_matches_erlang_c_queue_length() {
     }
 }
 
+/// The trace events a test follows, handed to a closure: time, event name,
+/// referral and link worker.
+struct Events<F: FnMut(f64, &'static str, Option<u32>, Option<u32>)>(F);
+
+impl<F: FnMut(f64, &'static str, Option<u32>, Option<u32>)> Trace for Events<F> {
+    const ENABLED: bool = true;
+    fn event(
+        &mut self,
+        time: f64,
+        what: &'static str,
+        referral: Option<u32>,
+        _: Option<u32>,
+        link_worker: Option<u32>,
+        _: Option<u32>,
+    ) {
+        (self.0)(time, what, referral, link_worker);
+    }
+}
+
 /// Checks ∫ held dt against Σ holding times, summed over replicates, to a relative tolerance.
 fn assert_littles_law(area: f64, holding: f64, tolerance: f64, what: &str) {
     let gap = (area - holding).abs() / holding;
@@ -254,7 +285,12 @@ fn littles_law_for_people_held_on_the_baseline() {
     let (mut area, mut holding, mut edge) = (0.0, 0.0, 0.0);
     for r in 0..20 {
         let mut spells = HeldSpells::new(loaded.scenario.warm_up);
-        sim.run(&plan, 5, r, &mut spells);
+        sim.run(
+            &plan,
+            5,
+            r,
+            &mut Events(|time, what, referral, worker| spells.on(time, what, referral, worker)),
+        );
         let end = loaded.scenario.warm_up + loaded.scenario.horizon;
         edge += spells.edge(end);
         let rec = sim.record_mut();
@@ -311,17 +347,8 @@ impl HeldSpells {
     }
 }
 
-impl Trace for HeldSpells {
-    const ENABLED: bool = true;
-    fn event(
-        &mut self,
-        time: f64,
-        what: &'static str,
-        referral: Option<u32>,
-        _: Option<u32>,
-        _: Option<u32>,
-        _: Option<u32>,
-    ) {
+impl HeldSpells {
+    fn on(&mut self, time: f64, what: &'static str, referral: Option<u32>, _: Option<u32>) {
         let Some(r) = referral else { return };
         match what {
             "referral" => {
@@ -347,51 +374,14 @@ impl Trace for HeldSpells {
 /// on 1 September, 122 days before the end, longer than any holding here, so
 /// every holding spell ends inside the run and none is cut short.
 fn no_places(d: f64, interval: f64, max_holding: f64) -> LoadedScenario {
-    scenario(&format!(
-        r#"
-[calendar]
-start = "2020-01-01"
-warm_up = "0d"
-horizon = "1y"
-
-[referrals]
-rate_per_month = 60
-inappropriate_share = 0
-changes = [{{ from = "2020-09-01", multiplier = 0 }}]
-
-[client_groups.only]
-share = 1
-contacts = 3
-planning_contact = 1
-contact_interval = "7d"
-disengage_per_contact = {d}
-onward_need = 1
-categories = {{ any = 1 }}
-digitally_excluded_share = 0
-{NO_RE_REFERRAL}
-
-[holding]
-policy = "hold"
-max_holding = "{max_holding}d"
-check_in_interval = "{interval}d"
-
-[link_workers]
-caseload_per_fte = 10000
-turnover = {{ annual_rate = 0 }}
-handover_disengage = 0
-
-[[link_workers.posts]]
-count = 1
-
-[vcse]
-closures = {{ annual_rate = 0 }}
-
-[[vcse.services]]
-name = "None"
-category = "any"
-places = 0
-"#
-    ))
+    everyone_needs_a_place(
+        "warm_up = \"0d\"\nhorizon = \"1y\"\n",
+        "rate_per_month = 60\nchanges = [{ from = \"2020-09-01\", multiplier = 0 }]\n",
+        &format!("contacts = 3\nplanning_contact = 1\ncontact_interval = \"7d\"\ndisengage_per_contact = {d}\n"),
+        &format!("max_holding = \"{max_holding}d\"\ncheck_in_interval = \"{interval}d\"\n"),
+        ROOM_FOR_EVERYONE,
+        "places = 0\n",
+    )
 }
 
 /// The model's rule (docs/model.md 2.4, `hold` in src/model/simulation.rs):
@@ -511,17 +501,8 @@ struct HoldEnds {
     disengaged_after: Vec<f64>,
 }
 
-impl Trace for HoldEnds {
-    const ENABLED: bool = true;
-    fn event(
-        &mut self,
-        time: f64,
-        what: &'static str,
-        referral: Option<u32>,
-        _: Option<u32>,
-        _: Option<u32>,
-        _: Option<u32>,
-    ) {
+impl HoldEnds {
+    fn on(&mut self, time: f64, what: &'static str, referral: Option<u32>, _: Option<u32>) {
         let Some(r) = referral else { return };
         match what {
             "onward_decision" => {
@@ -547,7 +528,12 @@ fn no_check_in_falls_at_the_deadline() {
     let mut at_deadline = 0;
     for r in 0..40 {
         let mut trace = HoldEnds::default();
-        sim.run(&plan, 7, r, &mut trace);
+        sim.run(
+            &plan,
+            7,
+            r,
+            &mut Events(|time, what, referral, worker| trace.on(time, what, referral, worker)),
+        );
         at_deadline += trace.disengaged_after.iter().filter(|h| **h > 45.0).count();
     }
     assert_eq!(
@@ -565,20 +551,13 @@ struct Allocations {
     capacity: Vec<u32>,
     caseload: Vec<u32>,
     allocations: usize,
+    /// Allocations made while more than one post had a free place: the ones that test the rule.
+    with_a_choice: usize,
     not_most_free: Vec<String>,
 }
 
-impl Trace for Allocations {
-    const ENABLED: bool = true;
-    fn event(
-        &mut self,
-        time: f64,
-        what: &'static str,
-        _: Option<u32>,
-        _: Option<u32>,
-        worker: Option<u32>,
-        _: Option<u32>,
-    ) {
+impl Allocations {
+    fn on(&mut self, time: f64, what: &'static str, _: Option<u32>, worker: Option<u32>) {
         let free: Vec<u32> = self
             .capacity
             .iter()
@@ -595,6 +574,7 @@ impl Trace for Allocations {
             }
             self.caseload[w] += 1;
             self.allocations += 1;
+            self.with_a_choice += usize::from(free.iter().filter(|f| **f > 0).count() > 1);
         } else if Exit::ALL.iter().any(|e| e.name() == what) {
             // Exits from a caseload name the worker; those from the waiting list do not.
             if let Some(w) = worker {
@@ -612,59 +592,16 @@ fn allocation_goes_to_the_post_with_most_free_places_and_held_people_keep_theirs
     // where the choice of post matters. Held people are not taken off the
     // caseload here: if the model freed a held person's place and filled it,
     // an allocation would go to a post this count says is full.
-    let loaded = scenario(&format!(
-        r#"
-[calendar]
-start = "2020-01-01"
-warm_up = "0d"
-horizon = "2y"
-
-[referrals]
-rate_per_month = 16
-inappropriate_share = 0
-
-[client_groups.only]
-share = 1
-contacts = {{ dist = "uniform", min = 2, max = 8 }}
-planning_contact = 2
-contact_interval = {{ dist = "exponential", mean = "14d" }}
-disengage_per_contact = 0.05
-onward_need = 0.8
-categories = {{ any = 1 }}
-digitally_excluded_share = 0
-{NO_RE_REFERRAL}
-
-[holding]
-policy = "hold"
-max_holding = "8w"
-check_in_interval = "2w"
-
-[link_workers]
-caseload_per_fte = 20
-turnover = {{ annual_rate = 0 }}
-
-[[link_workers.posts]]
-count = 1
-fte = 1.0
-
-[[link_workers.posts]]
-count = 1
-fte = 0.5
-
-[[link_workers.posts]]
-count = 1
-fte = 0.8
-
-[vcse]
-closures = {{ annual_rate = 0 }}
-
-[[vcse.services]]
-name = "Any"
-category = "any"
-places = 6
-attendance = {{ dist = "exponential", mean = "6w" }}
-"#
-    ));
+    let loaded = everyone_needs_a_place(
+        "warm_up = \"0d\"\nhorizon = \"2y\"\n",
+        "rate_per_month = 16\n",
+        "contacts = { dist = \"uniform\", min = 2, max = 8 }\nplanning_contact = 2\n\
+         contact_interval = { dist = \"exponential\", mean = \"14d\" }\ndisengage_per_contact = 0.05\n",
+        "max_holding = \"8w\"\ncheck_in_interval = \"2w\"\n",
+        "caseload_per_fte = 20\n[[link_workers.posts]]\nfte = 1.0\n\
+         [[link_workers.posts]]\nfte = 0.5\n[[link_workers.posts]]\nfte = 0.8\n",
+        "places = 6\nattendance = { dist = \"exponential\", mean = \"6w\" }\n",
+    );
     let plan = Plan::new(&loaded.scenario);
     let mut sim = Simulation::new();
     for r in 0..5 {
@@ -672,13 +609,20 @@ attendance = {{ dist = "exponential", mean = "6w" }}
             capacity: vec![20, 10, 16],
             caseload: vec![0; 3],
             allocations: 0,
+            with_a_choice: 0,
             not_most_free: Vec::new(),
         };
-        sim.run(&plan, 3, r, &mut trace);
+        sim.run(
+            &plan,
+            3,
+            r,
+            &mut Events(|time, what, referral, worker| trace.on(time, what, referral, worker)),
+        );
         let rec = sim.record_mut();
         assert!(
-            trace.allocations > 200,
-            "replicate {r}: only {} allocations",
+            trace.with_a_choice > 100,
+            "replicate {r}: only {} of {} allocations had a choice of post",
+            trace.with_a_choice,
             trace.allocations
         );
         assert!(
