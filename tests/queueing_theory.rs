@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{mean_interval, scenario};
+use common::{erlang_c, mean_interval, scenario};
 use spcap::model::{NoTrace, Plan, Simulation};
 
 /// λ = 1 referral a day, mean time on the caseload 4 days, c places: ρ = 4 / c.
@@ -50,20 +50,6 @@ category = "any"
 places = 1
 "#
     ))
-}
-
-/// Erlang C: the probability that an arrival waits, for offered load `a` on `c` servers.
-fn erlang_c(c: u32, a: f64) -> f64 {
-    let mut term = 1.0;
-    let mut sum = 0.0;
-    for k in 0..c {
-        if k > 0 {
-            term *= a / f64::from(k);
-        }
-        sum += term;
-    }
-    let top = term * a / f64::from(c) * f64::from(c) / (f64::from(c) - a);
-    top / (sum + top)
 }
 
 /// Per replicate: mean wait, share who waited, time-average list length and admissions per day.

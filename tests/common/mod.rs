@@ -96,3 +96,17 @@ pub fn assert_figure(dir: &std::path::Path, name: &str) {
         "{name}.svg lacks the font stack"
     );
 }
+
+/// Erlang C: the probability that an arrival waits, for offered load `a` on `c` servers.
+pub fn erlang_c(c: u32, a: f64) -> f64 {
+    let mut term = 1.0;
+    let mut sum = 0.0;
+    for k in 0..c {
+        if k > 0 {
+            term *= a / f64::from(k);
+        }
+        sum += term;
+    }
+    let top = term * a / f64::from(c) * f64::from(c) / (f64::from(c) - a);
+    top / (sum + top)
+}
