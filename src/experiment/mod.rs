@@ -65,6 +65,15 @@ pub enum ExperimentError {
     Interrupted,
 }
 
+impl crate::exit::ExitWith for ExperimentError {
+    fn exit_with(&self) -> crate::exit::Exit {
+        match self {
+            ExperimentError::Threads { .. } => crate::exit::Exit::Failed,
+            ExperimentError::Interrupted => crate::exit::Exit::Interrupted,
+        }
+    }
+}
+
 /// Runs the replicates of `settings` for `scenario`, calling `progress`
 /// after each one and stopping if `cancel` is raised (see [`run_replicates`]).
 pub fn run(
