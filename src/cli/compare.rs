@@ -30,7 +30,7 @@ pub struct Args {
     #[arg(required = true)]
     others: Vec<PathBuf>,
     #[command(flatten)]
-    replicates: Replicates,
+    pub(super) replicates: Replicates,
     #[command(flatten)]
     shared: Shared,
     /// A threshold question, METRIC=VALUE@DATE (e.g. waiting_list=200@2026-03-31): the probability that

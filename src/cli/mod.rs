@@ -45,7 +45,7 @@ enum Command {
     /// Compare scenarios with BASE, replicate by replicate (same seed: common random numbers).
     Compare(compare::Args),
     /// Run a scenario at every combination of some keys' values (--set), or a tornado of which key matters most (--tornado).
-    Sweep(sweep::SweepArgs),
+    Sweep(sweep::Args),
     /// Validate a scenario and print it fully resolved, with every default filled in.
     Check(check::Args),
     /// Find how many replicates give a 95% interval within a precision of the mean (Hoad, Robinson and Davies 2010).
@@ -188,4 +188,44 @@ fn list_written(out: &mut impl Write, written: &[PathBuf]) -> std::io::Result<()
         .map(|p| p.display().to_string())
         .unwrap_or_default();
     writeln!(out, "Written to {dir}/: {}", names.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Cli, Command};
+    use clap::{CommandFactory, Parser};
+
+    /// Clap's own checks, which include every `mut_arg` naming an option that exists.
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    fn replicates(args: &[&str]) -> Result<u64, clap::Error> {
+        let cli = Cli::try_parse_from(args)?;
+        Ok(match cli.command {
+            Command::Run(a) => a.replicates.count,
+            Command::Compare(a) => a.replicates.count,
+            Command::Sweep(a) => a.replicates.count,
+            Command::Warmup(a) => a.replicates.count,
+            _ => unreachable!("only these commands take --replicates"),
+        })
+    }
+
+    /// `--replicates` is declared once, but each command keeps its own default and range.
+    #[test]
+    fn each_command_keeps_its_replicates_default_and_range() {
+        assert_eq!(replicates(&["spcap", "run", "s.toml"]).unwrap(), 1000);
+        assert_eq!(replicates(&["spcap", "sweep", "s.toml"]).unwrap(), 1000);
+        assert_eq!(replicates(&["spcap", "compare", "a.toml", "b.toml"]).unwrap(), 1000);
+        assert_eq!(replicates(&["spcap", "warmup", "s.toml"]).unwrap(), 20);
+        assert_eq!(replicates(&["spcap", "run", "s.toml", "-n", "1"]).unwrap(), 1);
+        assert!(replicates(&["spcap", "compare", "a.toml", "b.toml", "-n", "1"]).is_err());
+        assert_eq!(
+            replicates(&["spcap", "warmup", "s.toml", "-n", "1000000"]).unwrap(),
+            1_000_000
+        );
+        assert!(replicates(&["spcap", "warmup", "s.toml", "-n", "1000001"]).is_err());
+        assert!(replicates(&["spcap", "run", "s.toml", "-n", "1000001"]).is_ok());
+    }
 }

@@ -14,7 +14,7 @@ pub struct Args {
     /// The scenario file (TOML).
     file: PathBuf,
     #[command(flatten)]
-    replicates: Replicates,
+    pub(super) replicates: Replicates,
     #[command(flatten)]
     shared: Shared,
     /// Write the event log of replicate 0 to this CSV file.

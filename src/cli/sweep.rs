@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
     mut_arg("out", |a| a.help("Output folder [default: outputs/sweep-<scenario file stem>/, or outputs/tornado-<stem>/]")),
     mut_arg("quiet", |a| a.help("Print nothing but errors")),
 )]
-pub struct SweepArgs {
+pub struct Args {
     /// The scenario file (TOML).
     file: PathBuf,
     /// KEY=VALUES: a key as `spcap check` prints it, such as link_workers.posts[0].count, and its values:
@@ -31,13 +31,13 @@ pub struct SweepArgs {
     #[arg(long)]
     metric: Option<String>,
     #[command(flatten)]
-    replicates: Replicates,
+    pub(super) replicates: Replicates,
     #[command(flatten)]
     shared: Shared,
 }
 
 /// Checks every point, then runs them and writes the sweep folder.
-pub fn run(args: SweepArgs) -> super::Result {
+pub fn run(args: Args) -> super::Result {
     let base = scenario::load(&args.file)?;
     let plan = match (args.tornado.is_empty(), &args.metric) {
         (true, Some(metric)) => {

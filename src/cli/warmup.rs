@@ -25,7 +25,7 @@ pub struct Args {
     /// The scenario file (TOML).
     file: PathBuf,
     #[command(flatten)]
-    replicates: Replicates,
+    pub(super) replicates: Replicates,
     #[command(flatten)]
     shared: Shared,
 }
