@@ -12,8 +12,8 @@ use spcap::scenario::{self, LoadedScenario};
 use std::io::Write;
 use std::path::PathBuf;
 
-/// The shared options, in the words of a comparison: `--replicates` needs 2
-/// here, as each paired difference needs an interval.
+// The shared options, in the words of a comparison: `--replicates` needs 2
+// here, as each paired difference needs an interval.
 #[derive(clap::Args)]
 #[command(
     mut_arg("replicates", |a| a

@@ -9,8 +9,8 @@ use spcap::settle::{self, replications};
 use std::io::Write;
 use std::path::PathBuf;
 
-/// The shared options, in the words of a search whose answer is a count of
-/// replicates (so it has `--min` and `--max`, not `--replicates`).
+// The shared options, in the words of a search whose answer is a count of
+// replicates (so it has `--min` and `--max`, not `--replicates`).
 #[derive(clap::Args)]
 #[command(
     mut_arg("seed", |a| a.help("Seed of the random streams")),

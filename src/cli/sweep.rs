@@ -8,7 +8,7 @@ use spcap::sweep::{self, Design, Plan, Point, PointResult, SweepError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// The shared options, in the words of a sweep, whose points all run the same replicates.
+// The shared options, in the words of a sweep, whose points all run the same replicates.
 #[derive(clap::Args)]
 #[command(
     mut_arg("replicates", |a| a.help("Replicates per point; every point runs the same replicates (common random numbers)")),

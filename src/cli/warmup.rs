@@ -8,9 +8,9 @@ use spcap::settle::{self, warmup};
 use std::io::Write;
 use std::path::PathBuf;
 
-/// The shared options, in the words of a warm-up search: the weekly levels
-/// of a few replicates are averaged, so `--replicates` defaults to 20 and
-/// stops at a million.
+// The shared options, in the words of a warm-up search: the weekly levels
+// of a few replicates are averaged, so `--replicates` defaults to 20 and
+// stops at a million.
 #[derive(clap::Args)]
 #[command(
     mut_arg("replicates", |a| a
