@@ -11,6 +11,7 @@
 //! replicates and how long a warm-up a scenario needs.
 
 pub mod compare;
+pub mod exit;
 pub mod experiment;
 pub mod model;
 pub mod output;

@@ -3,60 +3,51 @@
 //! folder, then the comparison itself (see `spcap::compare`). Every check
 //! that can refuse the comparison runs before any scenario does.
 
-use crate::{plot, run_with_progress, Failure};
+use super::{run_with_progress, Failed, Replicates, Shared};
 use spcap::compare::threshold::Threshold;
-use spcap::compare::{self, files, CompareError, Comparison, Member};
-use spcap::experiment::Settings;
+use spcap::compare::{self, files, Comparison, Member};
 use spcap::output::{self, RunInfo};
 use spcap::plot::Results;
-use spcap::scenario::LoadedScenario;
+use spcap::scenario::{self, LoadedScenario};
 use std::io::Write;
 use std::path::PathBuf;
 
+// The shared options, in the words of a comparison: `--replicates` needs 2
+// here, as each paired difference needs an interval.
 #[derive(clap::Args)]
+#[command(
+    mut_arg("replicates", |a| a
+        .help("Replicates of each scenario (at least 2, for an interval)")
+        .value_parser(clap::value_parser!(u64).range(2..=100_000_000))),
+    mut_arg("seed", |a| a.help("Seed shared by every scenario: replicate r of each draws the same random numbers")),
+    mut_arg("out", |a| a.help("Output folder [default: outputs/compare-<BASE file stem>/]")),
+    mut_arg("quiet", |a| a.help("No progress and no verdicts on the terminal")),
+)]
 pub struct Args {
     /// The scenario the others are compared with (TOML).
     base: PathBuf,
     /// One or more scenarios to compare with BASE; same calendar (start, warm-up, horizon).
     #[arg(required = true)]
     others: Vec<PathBuf>,
-    /// Replicates of each scenario (at least 2, for an interval).
-    #[arg(long, short = 'n', default_value_t = 1000, value_parser = clap::value_parser!(u64).range(2..=100_000_000))]
-    replicates: u64,
-    /// Seed shared by every scenario: replicate r of each draws the same random numbers.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// Output folder [default: outputs/compare-<BASE file stem>/].
-    #[arg(long)]
-    out: Option<PathBuf>,
-    /// Worker threads (0 = one per core). Results do not depend on it.
-    #[arg(long, default_value_t = 0)]
-    threads: usize,
+    #[command(flatten)]
+    pub(super) replicates: Replicates,
+    #[command(flatten)]
+    shared: Shared,
     /// A threshold question, METRIC=VALUE@DATE (e.g. waiting_list=200@2026-03-31): the probability that
     /// the weekly level exceeds VALUE on DATE. Repeatable. METRIC: waiting_list, held, caseload,
     /// link_workers_in_post, vcse_places_open.
     #[arg(long = "threshold", value_name = "METRIC=VALUE@DATE")]
     thresholds: Vec<Threshold>,
-    /// No progress and no verdicts on the terminal.
-    #[arg(long, short = 'q')]
-    quiet: bool,
 }
 
-fn failure(e: CompareError) -> Failure {
-    if e.is_input() {
-        Failure::Usage(e.to_string())
-    } else {
-        Failure::Io(e.to_string())
-    }
-}
-
-pub fn compare(args: Args) -> Result<(), Failure> {
+pub fn run(args: Args) -> super::Result {
+    let quiet = args.shared.quiet;
     let mut paths = vec![args.base.clone()];
     paths.extend(args.others.iter().cloned());
-    compare::check_distinct(&paths).map_err(failure)?;
-    let loaded: Vec<LoadedScenario> = paths.iter().map(|p| crate::load(p)).collect::<Result<_, _>>()?;
-    compare::check_calendars(&loaded).map_err(failure)?;
-    if !args.quiet {
+    compare::check_distinct(&paths)?;
+    let loaded: Vec<LoadedScenario> = paths.iter().map(|p| scenario::load(p)).collect::<Result<_, _>>()?;
+    compare::check_calendars(&loaded)?;
+    if !quiet {
         for (i, a) in loaded.iter().enumerate() {
             if let Some(b) = loaded[..i].iter().find(|b| b.hash() == a.hash()) {
                 eprintln!(
@@ -67,28 +58,24 @@ pub fn compare(args: Args) -> Result<(), Failure> {
             }
         }
     }
-    let placed = compare::place_thresholds(&args.thresholds, &loaded[0]).map_err(failure)?;
-    let dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| crate::default_out(&args.base, "compare-", ""));
-    files::begin(&dir).map_err(failure)?;
+    let placed = compare::place_thresholds(&args.thresholds, &loaded[0])?;
+    let dir = args.shared.out_or(&args.base, "compare-", "");
+    files::begin(&dir)?;
 
     let labels = compare::labels(&paths);
-    let mut settings = Settings::new(args.replicates, args.seed);
-    settings.threads = args.threads;
+    let settings = args.shared.settings(args.replicates.count);
     let mut outcomes = Vec::with_capacity(loaded.len());
     for (i, (scenario, label)) in loaded.iter().zip(&labels).enumerate() {
-        if !args.quiet {
+        if !quiet {
             eprintln!(
                 "[{}/{}] {}: {} replicates",
                 i + 1,
                 loaded.len(),
                 scenario.scenario.name,
-                args.replicates
+                args.replicates.count
             );
         }
-        let outcome = run_with_progress(scenario, &settings, args.quiet)?;
+        let outcome = run_with_progress(scenario, &settings, quiet)?;
         let folder = files::member_folder(&dir, label);
         output::write_run(
             &folder,
@@ -97,9 +84,8 @@ pub fn compare(args: Args) -> Result<(), Failure> {
                 settings: &settings,
                 outcome: &outcome,
             },
-        )
-        .map_err(|e| Failure::Io(e.to_string()))?;
-        plot(&folder)?;
+        )?;
+        spcap::plot::draw_folder(&folder)?;
         outcomes.push(outcome);
     }
 
@@ -113,13 +99,14 @@ pub fn compare(args: Args) -> Result<(), Failure> {
             aggregate: &outcome.aggregate,
         })
         .collect();
-    let comparison = Comparison::new(&members, placed).map_err(failure)?;
+    let comparison = Comparison::new(&members, placed)?;
+    // The member folders were written just above: one that cannot be read back is a failure, not bad input.
     let results: Vec<Results> = labels
         .iter()
-        .map(|l| Results::read(&files::member_folder(&dir, l)).map_err(|e| Failure::Io(e.to_string())))
+        .map(|l| Results::read(&files::member_folder(&dir, l)).map_err(Failed))
         .collect::<Result<_, _>>()?;
-    files::write(&dir, &comparison, &results).map_err(failure)?;
-    if !args.quiet {
+    files::write(&dir, &comparison, &results)?;
+    if !quiet {
         // A closed pipe is ignored: everything is already on disk.
         let _ = print_verdicts(&comparison, &dir);
     }

@@ -6,11 +6,9 @@
 //! The handler is installed only by commands that check the flag, so that a
 //! quick command (`check`, `plot`) keeps the default behaviour of Ctrl-C.
 
+use spcap::exit::Exit;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
-
-/// The exit code of a command stopped by a signal, as shells report it (128 + SIGINT).
-pub const EXIT_CODE: u8 = 130;
 
 static FLAG: AtomicBool = AtomicBool::new(false);
 static INSTALLED: OnceLock<()> = OnceLock::new();
@@ -23,7 +21,7 @@ pub fn flag() -> &'static AtomicBool {
         let _ = ctrlc::set_handler(|| {
             if FLAG.swap(true, Ordering::Relaxed) {
                 eprintln!("\ninterrupted again: stopping now");
-                std::process::exit(i32::from(EXIT_CODE));
+                std::process::exit(i32::from(Exit::Interrupted.code()));
             }
         });
     });

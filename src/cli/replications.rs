@@ -3,12 +3,21 @@
 //! [`spcap::settle::replications`] does the work).
 
 use super::progress::Progress;
-use crate::{default_out, load, Failure};
+use super::{Shared, Usage};
+use spcap::scenario;
 use spcap::settle::{self, replications};
 use std::io::Write;
 use std::path::PathBuf;
 
+// The shared options, in the words of a search whose answer is a count of
+// replicates (so it has `--min` and `--max`, not `--replicates`).
 #[derive(clap::Args)]
+#[command(
+    mut_arg("seed", |a| a.help("Seed of the random streams")),
+    mut_arg("threads", |a| a.help("Worker threads (0 = one per core). The answer does not depend on it")),
+    mut_arg("out", |a| a.help("Output folder [default: outputs/<scenario file stem>-replications/]")),
+    mut_arg("quiet", |a| a.help("No progress line")),
+)]
 pub struct Args {
     /// The scenario file (TOML).
     file: PathBuf,
@@ -24,33 +33,20 @@ pub struct Args {
     /// Stop after this many replicates even if the precision is not reached.
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
     max: u64,
-    /// Seed of the random streams.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// Worker threads (0 = one per core). The answer does not depend on it.
-    #[arg(long, default_value_t = 0)]
-    threads: usize,
-    /// Output folder [default: outputs/<scenario file stem>-replications/].
-    #[arg(long)]
-    out: Option<PathBuf>,
-    /// No progress line.
-    #[arg(long, short = 'q')]
-    quiet: bool,
+    #[command(flatten)]
+    shared: Shared,
 }
 
-pub fn run(args: &Args) -> Result<(), Failure> {
-    let loaded = load(&args.file)?;
-    let dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| default_out(&args.file, "", "-replications"));
+pub fn run(args: &Args) -> super::Result {
+    let loaded = scenario::load(&args.file)?;
+    let dir = args.shared.out_or(&args.file, "", "-replications");
     let mut options = replications::Options::new(args.metrics.clone());
     options.precision = args.precision;
     options.min = args.min;
     options.max = args.max;
-    options.seed = args.seed;
-    options.threads = args.threads;
-    let progress = Progress::new(None, args.quiet);
+    options.seed = args.shared.seed;
+    options.threads = args.shared.threads;
+    let progress = Progress::new(None, args.shared.quiet);
     let found = replications::find(
         &loaded.scenario,
         &options,
@@ -58,19 +54,17 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         super::interrupt::flag(),
     );
     progress.finish();
-    let found = found.map_err(|e| match e {
-        replications::ReplicationsError::Experiment(e) => Failure::experiment(e),
-        other => Failure::Usage(other.to_string()),
-    })?;
+    let found = found?;
     if found.all_zero.len() == found.metrics.len() {
-        return Err(Failure::Usage(format!(
+        return Err(Usage(format!(
             "{} was 0 in every one of {} replicates: a precision relative to the mean means nothing for a \
              metric that is always 0; choose a --metric that varies in this scenario",
             found.all_zero.join(" and "),
             found.examined
-        )));
+        ))
+        .into());
     }
-    let written = settle::write_replications(&dir, &found).map_err(|e| Failure::Io(e.to_string()))?;
+    let written = settle::write_replications(&dir, &found)?;
     let _ = report(
         &mut std::io::stdout().lock(),
         &loaded.scenario.name,
@@ -117,7 +111,7 @@ fn report(
                 out,
                 "Run it with: spcap run {} --replicates {n} --seed {}",
                 args.file.display(),
-                args.seed
+                args.shared.seed
             )?;
         }
         None => {

@@ -2,14 +2,21 @@
 //! one metric's sensitivity to each of several keys (`--tornado`). The work
 //! is in [`spcap::sweep`]; this file reads the arguments and prints progress.
 
-use spcap::experiment::Settings;
+use super::{Replicates, Shared};
 use spcap::scenario;
 use spcap::sweep::{self, Design, Plan, Point, PointResult, SweepError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+// The shared options, in the words of a sweep, whose points all run the same replicates.
 #[derive(clap::Args)]
-pub struct SweepArgs {
+#[command(
+    mut_arg("replicates", |a| a.help("Replicates per point; every point runs the same replicates (common random numbers)")),
+    mut_arg("seed", |a| a.help("Seed of the random streams, the same for every point")),
+    mut_arg("out", |a| a.help("Output folder [default: outputs/sweep-<scenario file stem>/, or outputs/tornado-<stem>/]")),
+    mut_arg("quiet", |a| a.help("Print nothing but errors")),
+)]
+pub struct Args {
     /// The scenario file (TOML).
     file: PathBuf,
     /// KEY=VALUES: a key as `spcap check` prints it, such as link_workers.posts[0].count, and its values:
@@ -23,39 +30,32 @@ pub struct SweepArgs {
     /// The metric of the tornado: a column of replicates.csv [default: waiting_mean].
     #[arg(long)]
     metric: Option<String>,
-    /// Replicates per point; every point runs the same replicates (common random numbers).
-    #[arg(long, short = 'n', default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
-    replicates: u64,
-    /// Seed of the random streams, the same for every point.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// Output folder [default: outputs/sweep-<scenario file stem>/, or outputs/tornado-<stem>/].
-    #[arg(long)]
-    out: Option<PathBuf>,
-    /// Worker threads (0 = one per core). Results do not depend on it.
-    #[arg(long, default_value_t = 0)]
-    threads: usize,
-    /// Print nothing but errors.
-    #[arg(long, short = 'q')]
-    quiet: bool,
+    #[command(flatten)]
+    pub(super) replicates: Replicates,
+    #[command(flatten)]
+    shared: Shared,
 }
 
 /// Checks every point, then runs them and writes the sweep folder.
-pub fn run(args: SweepArgs) -> Result<(), SweepError> {
+pub fn run(args: Args) -> super::Result {
     let base = scenario::load(&args.file)?;
     let plan = match (args.tornado.is_empty(), &args.metric) {
         (true, Some(metric)) => {
             return Err(SweepError::Usage(format!(
                 "--metric {metric}: --metric chooses the tornado's metric; a grid charts every key figure"
-            )))
+            ))
+            .into())
         }
         (true, None) => sweep::grid(base, &args.set)?,
         (false, metric) => sweep::tornado(base, &args.tornado, metric.as_deref().unwrap_or("waiting_mean"))?,
     };
-    let mut settings = Settings::new(args.replicates, args.seed);
-    settings.threads = args.threads;
-    let dir = args.out.unwrap_or_else(|| default_folder(&args.file, &plan));
-    let quiet = args.quiet;
+    let settings = args.shared.settings(args.replicates.count);
+    let kind = match plan.design {
+        Design::Grid => "sweep-",
+        Design::Tornado { .. } => "tornado-",
+    };
+    let dir = args.shared.out_or(&args.file, kind, "");
+    let quiet = args.shared.quiet;
     if !quiet {
         println!(
             "{}: {} points of {} replicates each, seed {}, into {}/",
@@ -91,14 +91,6 @@ pub fn run(args: SweepArgs) -> Result<(), SweepError> {
         let _ = summarise(&mut std::io::stdout().lock(), &plan, &results, &dir);
     }
     Ok(())
-}
-
-fn default_folder(file: &Path, plan: &Plan) -> PathBuf {
-    let kind = match plan.design {
-        Design::Grid => "sweep-",
-        Design::Tornado { .. } => "tornado-",
-    };
-    crate::default_out(file, kind, "")
 }
 
 fn summarise(out: &mut impl Write, plan: &Plan, results: &[PointResult], dir: &Path) -> std::io::Result<()> {

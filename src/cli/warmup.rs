@@ -2,50 +2,48 @@
 //! scenario never settles (the library's [`spcap::settle::warmup`] does the work).
 
 use super::progress::Progress;
-use crate::{default_out, load, Failure};
-use spcap::scenario::units;
+use super::{Replicates, Shared, Usage};
+use spcap::scenario::{self, units};
 use spcap::settle::{self, warmup};
 use std::io::Write;
 use std::path::PathBuf;
 
+// The shared options, in the words of a warm-up search: the weekly levels
+// of a few replicates are averaged, so `--replicates` defaults to 20 and
+// stops at a million.
 #[derive(clap::Args)]
+#[command(
+    mut_arg("replicates", |a| a
+        .help("Replicates whose weekly levels are averaged")
+        .default_value("20")
+        .value_parser(clap::value_parser!(u64).range(1..=1_000_000))),
+    mut_arg("seed", |a| a.help("Seed of the random streams")),
+    mut_arg("out", |a| a.help("Output folder [default: outputs/<scenario file stem>-warmup/]")),
+    mut_arg("quiet", |a| a.help("No progress line")),
+)]
 pub struct Args {
     /// The scenario file (TOML).
     file: PathBuf,
-    /// Replicates whose weekly levels are averaged.
-    #[arg(long, short = 'n', default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
-    replicates: u64,
-    /// Seed of the random streams.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// Worker threads (0 = one per core). Results do not depend on it.
-    #[arg(long, default_value_t = 0)]
-    threads: usize,
-    /// Output folder [default: outputs/<scenario file stem>-warmup/].
-    #[arg(long)]
-    out: Option<PathBuf>,
-    /// No progress line.
-    #[arg(long, short = 'q')]
-    quiet: bool,
+    #[command(flatten)]
+    pub(super) replicates: Replicates,
+    #[command(flatten)]
+    shared: Shared,
 }
 
 /// The sentence for a scenario with no steady state.
 pub const OVERLOADED: &str =
     "this scenario is overloaded: the waiting list keeps growing, so it has no steady state and no warm-up length applies";
 
-pub fn run(args: &Args) -> Result<(), Failure> {
-    let loaded = load(&args.file)?;
+pub fn run(args: &Args) -> super::Result {
+    let loaded = scenario::load(&args.file)?;
     let scenario = &loaded.scenario;
-    let dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| default_out(&args.file, "", "-warmup"));
-    let progress = Progress::new(Some(args.replicates), args.quiet);
+    let dir = args.shared.out_or(&args.file, "", "-warmup");
+    let progress = Progress::new(Some(args.replicates.count), args.shared.quiet);
     let weekly = warmup::weekly_from_start(
         scenario,
-        args.replicates,
-        args.seed,
-        args.threads,
+        args.replicates.count,
+        args.shared.seed,
+        args.shared.threads,
         &|| progress.tick(),
         super::interrupt::flag(),
     );
@@ -53,7 +51,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     // A warm-up is about the conditions before the first dated change: judge only the weeks before it.
     let change = warmup::first_dated_change(scenario);
     let until = change.map(|day| (day / 7.0).floor() as usize);
-    let analysis = warmup::analyse(weekly.map_err(Failure::experiment)?, until);
+    let analysis = warmup::analyse(weekly?, until);
     let needed = warmup::MIN_BATCHES * warmup::BATCH;
     if let warmup::Verdict::TooShort { weeks } = analysis.verdict {
         let why = match change {
@@ -63,20 +61,20 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             ),
             _ => format!("calendar.warm_up plus calendar.horizon give {weeks} weeks"),
         };
-        return Err(Failure::Usage(format!(
+        return Err(Usage(format!(
             "{}: {why}; MSER-5 needs at least {needed} weeks of unchanged conditions ({} batches of {}) \
              to judge a warm-up",
             args.file.display(),
             warmup::MIN_BATCHES,
             warmup::BATCH
-        )));
+        ))
+        .into());
     }
     let change_mark = change.map(|day| {
         let date = units::date_after(scenario.start, day);
         (day / 7.0, format!("first dated change, {date}"))
     });
-    let written =
-        settle::write_warmup(&dir, &analysis, scenario.start, change_mark).map_err(|e| Failure::Io(e.to_string()))?;
+    let written = settle::write_warmup(&dir, &analysis, scenario.start, change_mark)?;
     let _ = report(&mut std::io::stdout().lock(), args, scenario, &analysis, &written);
     Ok(())
 }
@@ -93,7 +91,7 @@ fn report(
     writeln!(
         out,
         "{}: weekly waiting list and caseload from {}, no warm-up, mean of {} replicates over {weeks} weeks",
-        scenario.name, scenario.start, args.replicates
+        scenario.name, scenario.start, args.replicates.count
     )?;
     if analysis.judged_weeks < weeks {
         writeln!(

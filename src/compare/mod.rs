@@ -46,12 +46,16 @@ pub enum CompareError {
     Plot(#[from] PlotError),
 }
 
-impl CompareError {
-    /// Whether the user's input is at fault (exit code 2) rather than I/O (exit code 1).
-    pub fn is_input(&self) -> bool {
+/// The user's input (exit code 2), or I/O and internal errors (exit code 1).
+/// A folder the comparison wrote that cannot be read back is not the user's
+/// input, so `Plot` is a failure whatever its cause.
+impl crate::exit::ExitWith for CompareError {
+    fn exit_with(&self) -> crate::exit::Exit {
         match self {
-            CompareError::Duplicate { .. } | CompareError::Calendar { .. } | CompareError::Threshold { .. } => true,
-            CompareError::Unpaired(_) | CompareError::Output(_) | CompareError::Plot(_) => false,
+            CompareError::Duplicate { .. } | CompareError::Calendar { .. } | CompareError::Threshold { .. } => {
+                crate::exit::Exit::BadInput
+            }
+            CompareError::Unpaired(_) | CompareError::Output(_) | CompareError::Plot(_) => crate::exit::Exit::Failed,
         }
     }
 }

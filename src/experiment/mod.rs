@@ -68,6 +68,16 @@ pub enum ExperimentError {
     TooLarge(#[from] crate::model::TooLarge),
 }
 
+impl crate::exit::ExitWith for ExperimentError {
+    fn exit_with(&self) -> crate::exit::Exit {
+        match self {
+            ExperimentError::Threads { .. } => crate::exit::Exit::Failed,
+            ExperimentError::Interrupted => crate::exit::Exit::Interrupted,
+            ExperimentError::TooLarge(_) => crate::exit::Exit::BadInput,
+        }
+    }
+}
+
 /// Runs the replicates of `settings` for `scenario`, calling `progress`
 /// after each one and stopping if `cancel` is raised (see [`run_replicates`]).
 pub fn run(

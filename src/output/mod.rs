@@ -20,6 +20,13 @@ pub struct OutputError {
     pub message: String,
 }
 
+/// A file that cannot be written is the machine's failure (exit code 1).
+impl crate::exit::ExitWith for OutputError {
+    fn exit_with(&self) -> crate::exit::Exit {
+        crate::exit::Exit::Failed
+    }
+}
+
 impl OutputError {
     pub fn new(path: &Path, e: impl std::fmt::Display) -> Self {
         OutputError {

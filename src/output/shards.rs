@@ -51,6 +51,12 @@ pub enum MergeError {
     Mismatch(String),
 }
 
+impl crate::exit::ExitWith for MergeError {
+    fn exit_with(&self) -> crate::exit::Exit {
+        crate::exit::Exit::BadInput
+    }
+}
+
 fn file_error(file: &Path, message: impl std::fmt::Display) -> MergeError {
     MergeError::File {
         file: file.to_path_buf(),

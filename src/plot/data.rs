@@ -17,6 +17,13 @@ pub enum ReadError {
     Malformed { file: PathBuf, line: u64, message: String },
 }
 
+/// The folder is the user's input (`spcap plot DIR`): exit code 2.
+impl crate::exit::ExitWith for ReadError {
+    fn exit_with(&self) -> crate::exit::Exit {
+        crate::exit::Exit::BadInput
+    }
+}
+
 /// The distribution across replicates of one weekly level.
 #[derive(Clone, Debug, Default)]
 pub struct Series {

@@ -30,6 +30,15 @@ pub enum PlotError {
     Write(#[from] OutputError),
 }
 
+impl crate::exit::ExitWith for PlotError {
+    fn exit_with(&self) -> crate::exit::Exit {
+        match self {
+            PlotError::Read(e) => e.exit_with(),
+            PlotError::Draw { .. } | PlotError::Write(_) => crate::exit::Exit::Failed,
+        }
+    }
+}
+
 /// Draws every figure of an output folder (PNG and SVG) and its `report.html`.
 /// Nothing is written unless everything was read and drawn.
 pub fn draw_folder(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {

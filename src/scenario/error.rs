@@ -24,6 +24,13 @@ pub enum ScenarioError {
     },
 }
 
+/// Every scenario error is the user's to fix (exit code 2), a file that cannot be read included.
+impl crate::exit::ExitWith for ScenarioError {
+    fn exit_with(&self) -> crate::exit::Exit {
+        crate::exit::Exit::BadInput
+    }
+}
+
 impl ScenarioError {
     /// The key path the error is about, where there is one.
     pub fn key(&self) -> Option<&str> {

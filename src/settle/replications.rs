@@ -189,6 +189,16 @@ pub enum ReplicationsError {
     Experiment(#[from] ExperimentError),
 }
 
+/// A metric, precision or maximum the user gave (exit code 2), or the experiment's own failure.
+impl crate::exit::ExitWith for ReplicationsError {
+    fn exit_with(&self) -> crate::exit::Exit {
+        match self {
+            ReplicationsError::Experiment(e) => e.exit_with(),
+            _ => crate::exit::Exit::BadInput,
+        }
+    }
+}
+
 /// Runs replicates of `scenario` until the stopping rule is met for every
 /// metric or `max` is reached. `progress` is called after each replicate run.
 pub fn find(

@@ -96,13 +96,17 @@ pub enum SweepError {
     Plot(#[from] PlotError),
 }
 
-impl SweepError {
-    /// Whether the user's input is at fault (exit code 2) rather than the machine (exit code 1).
-    pub fn is_bad_input(&self) -> bool {
-        matches!(
-            self,
-            SweepError::Usage(_) | SweepError::Key(_) | SweepError::Point { .. } | SweepError::Scenario(_)
-        )
+/// The user's input (exit code 2), an interruption (130), or the machine (1):
+/// a point folder the sweep wrote that cannot be read back is not the user's input.
+impl crate::exit::ExitWith for SweepError {
+    fn exit_with(&self) -> crate::exit::Exit {
+        match self {
+            SweepError::Usage(_) | SweepError::Key(_) | SweepError::Point { .. } | SweepError::Scenario(_) => {
+                crate::exit::Exit::BadInput
+            }
+            SweepError::Experiment(e) => e.exit_with(),
+            SweepError::Output(_) | SweepError::Plot(_) => crate::exit::Exit::Failed,
+        }
     }
 }
 
