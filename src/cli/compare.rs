@@ -118,7 +118,7 @@ pub fn compare(args: Args) -> Result<(), Failure> {
         .iter()
         .map(|l| Results::read(&files::member_folder(&dir, l)).map_err(|e| Failure::Io(e.to_string())))
         .collect::<Result<_, _>>()?;
-    files::write(&dir, &comparison, &results).map_err(failure)?;
+    spcap::report::comparison::write(&dir, &comparison, &results).map_err(failure)?;
     if !args.quiet {
         // A closed pipe is ignored: everything is already on disk.
         let _ = print_verdicts(&comparison, &dir);
