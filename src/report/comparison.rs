@@ -8,8 +8,8 @@
 use super::kit::{escape, figures_html, page_start};
 use crate::compare::verdict::{self, Direction};
 use crate::compare::{files, CompareError, Comparison};
-use crate::output::{write_atomically, Results};
-use crate::plot::{write_drawing, Figure, PlotError};
+use crate::output::Results;
+use crate::plot::{Figure, PlotError};
 use crate::scenario::units;
 use crate::stats::metric;
 use std::path::{Path, PathBuf};
@@ -22,14 +22,9 @@ pub fn write(dir: &Path, c: &Comparison, results: &[Results]) -> Result<Vec<Path
         chart: dir.display().to_string(),
         message,
     })?;
-    let report = html(c, &figures, results, dir);
+    let page = html(c, &figures, results, dir);
     let mut written = files::write_tables(dir, c)?;
-    for f in &figures {
-        write_drawing(dir, f.name, &f.svg, &f.png, &mut written)?;
-    }
-    let path = dir.join("comparison.html");
-    write_atomically(&path, |w| w.write_all(report.as_bytes()))?;
-    written.push(path);
+    super::write_figures_and_page(dir, &figures, "comparison.html", &page, &mut written)?;
     Ok(written)
 }
 

@@ -15,8 +15,8 @@ pub mod kit;
 pub mod run;
 pub mod terminal;
 
-use crate::output::{write_atomically, Results};
-use crate::plot::{figures, write_drawing, PlotError};
+use crate::output::{write_atomically, OutputError, Results};
+use crate::plot::{figures, write_drawing, Figure, PlotError};
 use std::path::{Path, PathBuf};
 
 pub use terminal::terminal;
@@ -29,13 +29,26 @@ pub fn draw_folder(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
         chart: dir.display().to_string(),
         message,
     })?;
-    let report = run::html(&results, &figures);
+    let page = run::html(&results, &figures);
     let mut written = Vec::new();
-    for f in &figures {
-        write_drawing(dir, f.name, &f.svg, &f.png, &mut written)?;
-    }
-    let path = dir.join("report.html");
-    write_atomically(&path, |w| w.write_all(report.as_bytes()))?;
-    written.push(path);
+    write_figures_and_page(dir, &figures, "report.html", &page, &mut written)?;
     Ok(written)
+}
+
+/// Writes each figure (SVG and PNG), then the page that embeds them: last,
+/// since a page marks its folder complete. Adds every path to `written`.
+fn write_figures_and_page(
+    dir: &Path,
+    figures: &[Figure],
+    page_name: &str,
+    page: &str,
+    written: &mut Vec<PathBuf>,
+) -> Result<(), OutputError> {
+    for f in figures {
+        write_drawing(dir, f.name, &f.svg, &f.png, written)?;
+    }
+    let path = dir.join(page_name);
+    write_atomically(&path, |w| w.write_all(page.as_bytes()))?;
+    written.push(path);
+    Ok(())
 }

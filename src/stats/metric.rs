@@ -199,6 +199,9 @@ fn ratio(a: f64, b: f64) -> f64 {
     }
 }
 
+/// A metric of the service, not a key figure; the arguments in the order of
+/// [`Metric`]'s fields: column, label, short label, verdict phrase, unit,
+/// which way is better, value.
 const fn metric(
     column: &'static str,
     label: &'static str,
@@ -221,6 +224,7 @@ const fn metric(
     }
 }
 
+/// Marks a metric as a key figure.
 const fn key(m: Metric) -> Metric {
     Metric { key: true, ..m }
 }
