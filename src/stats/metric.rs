@@ -185,8 +185,13 @@ impl Metric {
     }
 
     /// The label with its unit, for a table row: "Mean wait for a link worker (days)".
+    /// A label that already ends in a bracket takes the unit inside it:
+    /// "90th percentile wait (mean over replicates, days)".
     pub fn label_with_unit(&self) -> String {
-        format!("{} ({})", self.label, self.unit.shown())
+        match self.label.strip_suffix(')') {
+            Some(open) => format!("{open}, {})", self.unit.shown()),
+            None => format!("{} ({})", self.label, self.unit.shown()),
+        }
     }
 }
 
@@ -651,5 +656,9 @@ mod tests {
         assert_eq!(m.format(0.4186), "41.9");
         assert_eq!(m.label_with_unit(), "Referrals connected to a VCSE service (%)");
         assert_eq!(by_column("waiting_mean").unwrap().format(27.84), "27.8");
+        assert_eq!(
+            by_column("waiting_p90").unwrap().label_with_unit(),
+            "90th percentile wait (mean over replicates, days)"
+        );
     }
 }
