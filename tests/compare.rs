@@ -94,7 +94,7 @@ fn pairing_narrows_the_interval_and_differences_match_the_replicates() {
     let dir = run_ok(tmp.path(), &[&base, &more], &[]);
     let rows = read_csv(&dir.join("comparison.csv"), &COMPARISON_COLUMNS);
     // Every metric but `events`, for each scenario.
-    assert_eq!(rows.len(), 2 * (spcap::stats::COLUMNS.len() - 1));
+    assert_eq!(rows.len(), 2 * (spcap::stats::METRICS.len() - 1));
     assert_eq!(row(&rows, "base", "waiting_mean")["direction"], "base");
     assert_eq!(row(&rows, "base", "waiting_mean")["difference"], "NaN");
     for metric in ["waiting_mean", "waiting_list_timeavg", "supported"] {
@@ -308,10 +308,10 @@ fn charts_are_images_and_the_report_quotes_comparison_csv() {
     // Each verdict carries comparison.csv's numbers exactly and states them rounded.
     let rows = read_csv(&dir.join("comparison.csv"), &COMPARISON_COLUMNS);
     let mut seen = 0;
-    for w in &spcap::compare::verdict::KEY_METRICS {
+    for w in spcap::stats::metric::key_metrics() {
         for scenario in ["more_posts", "fewer"] {
-            let r = row(&rows, scenario, w.metric);
-            let id = format!("<li id=\"verdict-{scenario}-{}\"", w.metric);
+            let r = row(&rows, scenario, w.column);
+            let id = format!("<li id=\"verdict-{scenario}-{}\"", w.column);
             let at = html.find(&id).unwrap_or_else(|| panic!("no verdict {id}"));
             let line = &html[at..at + html[at..].find('\n').unwrap()];
             assert!(
@@ -333,8 +333,9 @@ fn charts_are_images_and_the_report_quotes_comparison_csv() {
                 unpaired_low: f64::NAN,
                 unpaired_high: f64::NAN,
             };
-            let places = spcap::compare::verdict::interval_decimals(&p, w.scale);
-            let shown = |x: f64| spcap::compare::verdict::fixed(x * w.scale, places);
+            let scale = w.unit.scale();
+            let places = spcap::compare::verdict::interval_decimals(&p, scale);
+            let shown = |x: f64| spcap::compare::verdict::fixed(x * scale, places);
             match r["direction"].as_str() {
                 "lower" => assert!(
                     line.contains(&format!("by {}", shown(-d)))
@@ -360,6 +361,17 @@ fn charts_are_images_and_the_report_quotes_comparison_csv() {
         html.contains("shortens the mean wait for a link worker")
             && html.contains("lengthens the mean wait for a link worker")
     );
+    // The metric table says a shorter wait is better, and the verdict says so in words.
+    for (scenario, judgement, word) in [("more_posts", "better", "Better"), ("fewer", "worse", "Worse")] {
+        let id = format!("<li id=\"verdict-{scenario}-waiting_mean\"");
+        let at = html.find(&id).unwrap();
+        let line = &html[at..at + html[at..].find('\n').unwrap()];
+        assert!(
+            line.contains(&format!("data-judgement=\"{judgement}\""))
+                && line.contains(&format!("<strong>{word}:</strong>")),
+            "{line}"
+        );
+    }
 }
 
 #[test]

@@ -121,7 +121,8 @@ fn replicate_holding(loaded: &LoadedScenario, replicates: u64) -> Vec<Holding> {
     let mut sim = Simulation::new();
     (0..replicates)
         .map(|r| {
-            sim.run(&plan, 7, r, &mut NoTrace);
+            sim.run(&plan, 7, r, &mut NoTrace)
+                .expect("the test scenario fits in a replicate");
             let rec = sim.record_mut();
             let n = rec.holding_times.len() as f64;
             let holding_sum = rec.holding_times.iter().sum::<f64>();
@@ -258,7 +259,8 @@ fn littles_law_for_people_held_on_the_baseline() {
     let plan = Plan::new(&loaded.scenario);
     let mut sim = Simulation::new();
     for r in 0..10 {
-        sim.run(&plan, 5, r, &mut NoTrace);
+        sim.run(&plan, 5, r, &mut NoTrace)
+            .expect("the test scenario fits in a replicate");
         let rec = sim.record_mut();
         let holding = rec.holding_times.iter().sum::<f64>();
         assert!(
@@ -290,7 +292,8 @@ fn littles_law_for_people_held_on_the_baseline() {
             5,
             r,
             &mut Events(|time, what, referral, worker| spells.on(time, what, referral, worker)),
-        );
+        )
+        .expect("the test scenario fits in a replicate");
         let end = loaded.scenario.warm_up + loaded.scenario.horizon;
         edge += spells.edge(end);
         let rec = sim.record_mut();
@@ -457,7 +460,8 @@ fn check_ins_give_the_truncated_geometric_holding() {
         let mut sim = Simulation::new();
         let (mut unmet, mut disengaged, mut sum, mut n) = (0u64, 0u64, 0.0, 0usize);
         for r in 0..30 {
-            sim.run(&plan, 11, r, &mut NoTrace);
+            sim.run(&plan, 11, r, &mut NoTrace)
+                .expect("the test scenario fits in a replicate");
             let rec = sim.record_mut();
             assert_eq!(
                 rec.in_system_end, 0,
@@ -533,7 +537,8 @@ fn no_check_in_falls_at_the_deadline() {
             7,
             r,
             &mut Events(|time, what, referral, worker| trace.on(time, what, referral, worker)),
-        );
+        )
+        .expect("the test scenario fits in a replicate");
         at_deadline += trace.disengaged_after.iter().filter(|h| **h > 45.0).count();
     }
     assert_eq!(
@@ -617,7 +622,8 @@ fn allocation_goes_to_the_post_with_most_free_places_and_held_people_keep_theirs
             3,
             r,
             &mut Events(|time, what, referral, worker| trace.on(time, what, referral, worker)),
-        );
+        )
+        .expect("the test scenario fits in a replicate");
         let rec = sim.record_mut();
         assert!(
             trace.with_a_choice > 100,

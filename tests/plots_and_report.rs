@@ -61,7 +61,7 @@ fn the_report_embeds_every_figure_and_quotes_the_summary() {
     );
     assert!(report.contains("Baseline PCN service") && report.contains("Assumptions that drive the result"));
     let summary = std::fs::read_to_string(tmp.path().join("summary.csv")).unwrap();
-    for (_, metric, _, _) in spcap::report::KEY_FIGURES {
+    for metric in spcap::stats::metric::key_metrics().map(|m| m.column) {
         let row: Vec<&str> = summary
             .lines()
             .find(|l| l.starts_with(&format!("{metric},")))
@@ -123,4 +123,45 @@ fn plot_redraws_a_folder_and_refuses_a_damaged_one_without_touching_it() {
         stderr.contains("summary.csv") && !stderr.contains("panicked"),
         "{stderr}"
     );
+}
+
+/// The terminal's headlines and the report's key figures are one set of
+/// numbers under one set of words; and a seed above 2^53 survives the round
+/// trip through run.json exactly.
+#[test]
+fn the_terminal_and_the_report_agree_and_a_large_seed_is_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let seed = ((1u64 << 53) + 1).to_string();
+    let out = spcap(&[
+        "run",
+        "scenarios/baseline.toml",
+        "-n",
+        "4",
+        "--seed",
+        &seed,
+        "--out",
+        tmp.path().to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let report = std::fs::read_to_string(tmp.path().join("report.html")).unwrap();
+    for m in spcap::stats::metric::key_metrics() {
+        let at = report.find(&format!("<tr id=\"key-{}\">", m.column)).unwrap();
+        let row = &report[at..at + report[at..].find('\n').unwrap()];
+        // The shown mean is the text of the second cell, after data-value="…">.
+        let mean = row.split("\">").nth(2).unwrap().split('<').next().unwrap();
+        assert!(row.contains(&m.label_with_unit()), "{row}");
+        let line = stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(m.label))
+            .unwrap_or_else(|| panic!("the terminal does not print {}: {stdout}", m.label));
+        assert!(
+            line.split_whitespace().any(|w| w == mean),
+            "{}: the report shows {mean}, the terminal {line}",
+            m.column
+        );
+    }
+    let results = spcap::output::Results::read(tmp.path()).unwrap();
+    assert_eq!(results.meta.seed, (1u64 << 53) + 1);
+    assert!(report.contains(&format!("<td>Seed</td><td>{seed}</td>")));
 }

@@ -137,7 +137,7 @@ fn a_grid_writes_a_row_and_a_folder_per_point_and_each_is_an_ordinary_run() {
     ]);
     let (header, rows) = read_csv(&out.join("sweep.csv"));
     assert_eq!(rows.len(), 4);
-    assert_eq!(header.len(), 2 + 3 * spcap::stats::COLUMNS.len() + 1);
+    assert_eq!(header.len(), 2 + 3 * spcap::stats::METRICS.len() + 1);
     assert_eq!(
         header[..2],
         ["link_workers.posts[0].count", "link_workers.caseload_per_fte"]

@@ -85,7 +85,7 @@ pub fn run(args: Args) -> super::Result {
                 outcome: &outcome,
             },
         )?;
-        spcap::plot::draw_folder(&folder)?;
+        spcap::report::draw_folder(&folder)?;
         outcomes.push(outcome);
     }
 
@@ -105,7 +105,7 @@ pub fn run(args: Args) -> super::Result {
         .iter()
         .map(|l| Results::read(&files::member_folder(&dir, l)).map_err(Failed))
         .collect::<Result<_, _>>()?;
-    files::write(&dir, &comparison, &results)?;
+    spcap::report::comparison::write(&dir, &comparison, &results)?;
     if !quiet {
         // A closed pipe is ignored: everything is already on disk.
         let _ = print_verdicts(&comparison, &dir);

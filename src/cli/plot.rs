@@ -10,7 +10,7 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> super::Result {
-    let written = spcap::plot::draw_folder(&args.dir)?;
+    let written = spcap::report::draw_folder(&args.dir)?;
     println!("Drew {} files in {}/", written.len(), args.dir.display());
     Ok(())
 }

@@ -75,7 +75,7 @@ pub fn run(args: Args) -> super::Result {
         }
         return Ok(());
     }
-    spcap::plot::draw_folder(&dir)?;
+    spcap::report::draw_folder(&dir)?;
     if let Some(path) = &args.trace {
         write_trace(path, &loaded, settings.seed)?;
     }
@@ -93,69 +93,8 @@ fn write_trace(path: &Path, loaded: &LoadedScenario, seed: u64) -> Result<(), ou
     })
 }
 
-/// Prints a few headline figures. Write errors (a closed pipe) are ignored: the outputs are already on disk.
+/// Prints the headline figures. Write errors (a closed pipe) are ignored: the outputs are already on disk.
 fn print_headlines(loaded: &LoadedScenario, outcome: &experiment::Outcome, dir: &Path) {
-    let _ = write_headlines(&mut std::io::stdout().lock(), loaded, outcome, dir);
-}
-
-fn write_headlines(
-    out: &mut impl Write,
-    loaded: &LoadedScenario,
-    outcome: &experiment::Outcome,
-    dir: &Path,
-) -> std::io::Result<()> {
-    let agg = &outcome.aggregate;
-    let summaries = agg.summaries();
-    let get = |name: &str| summaries.iter().find(|(n, _)| *n == name).map(|(_, s)| *s);
-    let n = agg.replicates();
-    writeln!(
-        out,
-        "{}: {n} replicates in {:.1} s ({:.0} replicates/s, {:.1} million events/s)",
-        loaded.scenario.name,
-        outcome.wall_seconds,
-        n as f64 / outcome.wall_seconds.max(1e-9),
-        outcome.events_per_second() / 1e6
-    )?;
-    for (label, metric, unit) in [
-        ("Mean wait for a link worker", "waiting_mean", "days"),
-        ("90th percentile wait", "waiting_p90", "days"),
-        ("Mean holding time (awaiting VCSE)", "holding_mean", "days"),
-        ("Waiting list at the end", "waiting_list_end", "people"),
-        ("People supported per FTE per year", "supported_per_fte_year", "people"),
-    ] {
-        if let Some(s) = get(metric) {
-            writeln!(
-                out,
-                "  {label:<38} {:>8.1} {unit:<7} (95% CI {:.1} to {:.1})",
-                s.mean, s.ci_low, s.ci_high
-            )?;
-        }
-    }
-    let rows = agg.rows_sorted();
-    let share = |c: &str| {
-        let (Some(i), Some(r)) = (spcap::stats::column(c), spcap::stats::column("referrals")) else {
-            return f64::NAN;
-        };
-        let (num, den) = rows
-            .iter()
-            .fold((0.0, 0.0), |(a, b), (_, row)| (a + row[i], b + row[r]));
-        100.0 * num / den
-    };
-    writeln!(
-        out,
-        "  {:<38} {:>8.1} %",
-        "Referrals completed and connected",
-        share("completed_connected")
-    )?;
-    writeln!(
-        out,
-        "  {:<38} {:>8.1} %",
-        "Referrals discharged with unmet need",
-        share("unmet")
-    )?;
-    writeln!(
-        out,
-        "Outputs (CSVs, plots and report.html) written to {}/",
-        dir.display()
-    )
+    let text = spcap::report::terminal(&loaded.scenario.name, outcome, dir);
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }

@@ -6,14 +6,16 @@
 //! The overlays are drawn from each scenario's own output folder (read back
 //! as [`Results`]), so they show exactly what the scenario's report shows.
 
-use super::verdict::{self, KEY_METRICS};
+use super::verdict;
 use super::Comparison;
+use crate::output::folder::Series;
+use crate::output::times::{BinLine, PooledLine};
 use crate::plot::charts::{days, render, render_sized, TimeAxis};
-use crate::plot::data::Series;
 use crate::plot::figures::{figure, legend_side};
 use crate::plot::overlay::{colour, Curve, DifferenceRow, Differences, FanOverlay, ShareAbove};
 use crate::plot::style::WIDTH;
 use crate::plot::{Figure, Results};
+use crate::stats::metric;
 
 /// Draws every figure of a comparison; `results` are the scenarios' folders, base first.
 pub fn figures(c: &Comparison, results: &[Results]) -> Result<Vec<Figure>, String> {
@@ -59,7 +61,7 @@ pub fn figures(c: &Comparison, results: &[Results]) -> Result<Vec<Figure>, Strin
         })
         .collect();
 
-    let times = |hist: fn(&Results) -> &[(f64, f64, u64)], share: fn(&Results) -> f64| -> Vec<Vec<(f64, f64)>> {
+    let times = |hist: fn(&Results) -> &[BinLine], share: fn(&Results) -> f64| -> Vec<Vec<(f64, f64)>> {
         let right = results
             .iter()
             .map(|r| percentile_day(hist(r), 0.99))
@@ -92,14 +94,14 @@ pub fn figures(c: &Comparison, results: &[Results]) -> Result<Vec<Figure>, Strin
         y_desc: "share held longer (%)".into(),
         curves: curves(times(|r| &r.holding_hist, |r| r.holding.share_above_zero)),
     };
-    let describe = |pick: fn(&Results) -> &crate::plot::data::Pooled, verb: &str| -> String {
+    let describe = |pick: fn(&Results) -> &PooledLine, verb: &str| -> String {
         results
             .iter()
             .zip(names)
             .map(|(r, n)| {
                 let p = pick(r);
                 format!(
-                    "{n}: {:.0}% {verb} at all, one in ten over {}",
+                    "{n}: {:.0}% {verb} at all, one in ten over {} (all pooled)",
                     100.0 * p.share_above_zero,
                     days(p.p90)
                 )
@@ -151,47 +153,47 @@ pub fn figures(c: &Comparison, results: &[Results]) -> Result<Vec<Figure>, Strin
 }
 
 /// The day by which a share `p` of the pooled times had ended.
-fn percentile_day(hist: &[(f64, f64, u64)], p: f64) -> f64 {
-    let total: u64 = hist.iter().map(|b| b.2).sum();
+fn percentile_day(hist: &[BinLine], p: f64) -> f64 {
+    let total: u64 = hist.iter().map(|b| b.count).sum();
     let mut seen = 0u64;
-    for (start, _, count) in hist {
-        seen += count;
+    for b in hist {
+        seen += b.count;
         if seen as f64 >= p * total as f64 {
-            return start + 1.0;
+            return b.bin_start_days + 1.0;
         }
     }
-    hist.last().map_or(0.0, |b| b.0)
+    hist.last().map_or(0.0, |b| b.bin_start_days)
 }
 
 /// Points (days, share of people whose time exceeded it) from 0 to `right`
 /// days, from one-day bins. At 0 the share is that above zero (the first bin
 /// holds both zero times and times under a day).
-fn share_above_curve(hist: &[(f64, f64, u64)], share_above_zero: f64, right: f64) -> Vec<(f64, f64)> {
-    let total: u64 = hist.iter().map(|b| b.2).sum();
+fn share_above_curve(hist: &[BinLine], share_above_zero: f64, right: f64) -> Vec<(f64, f64)> {
+    let total: u64 = hist.iter().map(|b| b.count).sum();
     if total == 0 {
         return vec![(0.0, 0.0), (right, 0.0)];
     }
     let mut above: u64 = total;
     let mut points = vec![(0.0, share_above_zero)];
-    for (_, end, count) in hist {
-        above -= count;
-        if *end > right || !end.is_finite() {
+    for b in hist {
+        above -= b.count;
+        let end = b.bin_end_days;
+        if end > right || !end.is_finite() {
             break;
         }
         // Every time in bins up to `end` is at most `end` days.
-        points.push((*end, above as f64 / total as f64));
+        points.push((end, above as f64 / total as f64));
     }
     points
 }
 
 /// The paired differences on the key metrics, as a percentage of the base's mean.
 fn differences_chart(c: &Comparison) -> Differences {
-    let groups = KEY_METRICS
-        .iter()
+    let groups = metric::key_metrics()
         .map(|w| {
-            let base_mean = c.get(w.metric, 0).map_or(f64::NAN, |m| m.summary.mean);
+            let base_mean = c.get(w.column, 0).map_or(f64::NAN, |m| m.summary.mean);
             let rows = (1..c.names.len())
-                .filter_map(|i| c.get(w.metric, i).and_then(|m| m.difference).map(|d| (i, d)))
+                .filter_map(|i| c.get(w.column, i).and_then(|m| m.difference).map(|d| (i, d)))
                 .map(|(i, d)| {
                     let relative = |x: f64| {
                         if base_mean.abs() > 1e-12 {
@@ -209,7 +211,7 @@ fn differences_chart(c: &Comparison) -> Differences {
                     }
                 })
                 .collect();
-            (w.label.to_string(), rows)
+            (w.short.to_string(), rows)
         })
         .collect();
     Differences {

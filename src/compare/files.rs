@@ -3,12 +3,11 @@
 //! run folder per scenario.
 //!
 //! `comparison.html` marks a complete folder: [`begin`] removes an earlier
-//! one before anything runs, and [`write`] writes it last, after every other
+//! one before anything runs, and [`crate::report::comparison::write`] writes it last, after every other
 //! file has been written (each atomically). `docs/compare.md` defines every column.
 
 use super::{CompareError, Comparison};
 use crate::output::{number, remove_if_present, write_atomically, OutputError};
-use crate::plot::{write_drawing, Results};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -57,27 +56,15 @@ pub fn member_folder(dir: &Path, label: &str) -> PathBuf {
     dir.join(label)
 }
 
-/// Writes the comparison's files, `comparison.html` last. `results` are the
-/// scenarios' own folders, read back, base first. Nothing is written unless
-/// every figure was drawn.
-pub fn write(dir: &Path, c: &Comparison, results: &[Results]) -> Result<Vec<PathBuf>, CompareError> {
-    let figures = super::figures::figures(c, results).map_err(|message| crate::plot::PlotError::Draw {
-        chart: dir.display().to_string(),
-        message,
-    })?;
-    let report = super::report::html(c, &figures, results, dir);
+/// Writes `comparison.csv` and `thresholds.csv`; the page that marks the
+/// folder complete is written after them by [`crate::report::comparison::write`].
+pub fn write_tables(dir: &Path, c: &Comparison) -> Result<Vec<PathBuf>, OutputError> {
     let mut written = Vec::new();
     let path = dir.join("comparison.csv");
     write_atomically(&path, |w| write_comparison(w, c))?;
     written.push(path);
     let path = dir.join("thresholds.csv");
     write_atomically(&path, |w| write_thresholds(w, c))?;
-    written.push(path);
-    for f in &figures {
-        write_drawing(dir, f.name, &f.svg, &f.png, &mut written)?;
-    }
-    let path = dir.join("comparison.html");
-    write_atomically(&path, |w| w.write_all(report.as_bytes()))?;
     written.push(path);
     Ok(written)
 }

@@ -7,20 +7,20 @@
 //! before anything runs; then, from each scenario's [`Aggregate`], compute
 //! every metric's mean and the paired difference from the base ([`Comparison`]);
 //! then write `comparison.csv`, `thresholds.csv`, the overlay charts and
-//! `comparison.html` ([`files`]). Running the scenarios is the caller's job
+//! `comparison.html` ([`files`] and [`crate::report::comparison`]). Running the scenarios is the caller's job
 //! (`experiment::run`), so that this module knows nothing of progress bars.
 
 pub mod figures;
 pub mod files;
-pub mod report;
 pub mod threshold;
 pub mod verdict;
 
 use crate::output::OutputError;
 use crate::plot::PlotError;
 use crate::scenario::LoadedScenario;
-use crate::stats::paired::PairedDifference;
-use crate::stats::{Aggregate, Summary, COLUMNS};
+use crate::stats::metric::{Metric, METRICS};
+use crate::stats::paired::{present_pairs, PairedDifference};
+use crate::stats::{Aggregate, Summary};
 use std::path::PathBuf;
 use threshold::{Exceedance, PlacedThreshold, Threshold};
 
@@ -160,10 +160,10 @@ pub struct MetricResult {
     pub difference: Option<PairedDifference>,
 }
 
-/// The metrics a comparison covers: every column of `replicates.csv` but
-/// `events`, which measures the computation, not the service.
-pub fn compared_metrics() -> impl Iterator<Item = (usize, &'static str)> {
-    COLUMNS.iter().copied().enumerate().filter(|(_, m)| *m != "events")
+/// The metrics a comparison covers: every metric of the service (all but
+/// `events`, which measures the computation), with its index in the table.
+pub fn compared_metrics() -> impl Iterator<Item = (usize, &'static Metric)> {
+    METRICS.iter().enumerate().filter(|(_, m)| m.service)
 }
 
 /// Everything a comparison found.
@@ -197,17 +197,21 @@ impl Comparison {
                 )));
             }
         }
-        let column = |m: &Member, c: usize| -> Vec<f64> { m.aggregate.rows_sorted().iter().map(|r| r.1[c]).collect() };
         let mut metrics = Vec::new();
         for (c, metric) in compared_metrics() {
-            let base_values = column(base, c);
+            let base_values = base.aggregate.column(c);
             for (i, m) in members.iter().enumerate() {
-                let values = column(m, c);
+                let values = m.aggregate.column(c);
+                // Replicates empty on either side (nobody's wait measured) are left out of the pairing.
+                let difference = (i > 0).then(|| {
+                    let (b, o) = present_pairs(&base_values, &values);
+                    PairedDifference::of(&b, &o)
+                });
                 metrics.push(MetricResult {
-                    metric,
+                    metric: metric.column,
                     scenario: i,
-                    summary: Summary::of(&values),
-                    difference: (i > 0).then(|| PairedDifference::of(&base_values, &values)),
+                    summary: Summary::of_present(&values),
+                    difference,
                 });
             }
         }
@@ -241,11 +245,11 @@ impl Comparison {
     }
 
     /// The verdict sentences on the key metrics: (scenario index, wording, difference, sentence).
-    pub fn verdicts(&self) -> Vec<(usize, &'static verdict::Wording, PairedDifference, String)> {
+    pub fn verdicts(&self) -> Vec<(usize, &'static Metric, PairedDifference, String)> {
         let mut out = Vec::new();
         for i in 1..self.labels.len() {
-            for w in &verdict::KEY_METRICS {
-                if let Some(d) = self.get(w.metric, i).and_then(|m| m.difference) {
+            for w in crate::stats::metric::key_metrics() {
+                if let Some(d) = self.get(w.column, i).and_then(|m| m.difference) {
                     let text = verdict::sentence(&self.names[i], &self.names[0], w, &d);
                     out.push((i, w, d, text));
                 }

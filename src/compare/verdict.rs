@@ -6,110 +6,8 @@
 //! clear difference and gives the interval. Numbers are rounded to the
 //! precision the interval supports.
 
+use crate::stats::metric::{Better, Metric};
 use crate::stats::paired::PairedDifference;
-
-/// How to speak of one metric in a verdict.
-#[derive(Clone, Copy, Debug)]
-pub struct Wording {
-    /// Column of `replicates.csv`.
-    pub metric: &'static str,
-    /// A short label for charts and tables.
-    pub label: &'static str,
-    /// The noun phrase in a sentence: "the mean wait for a link worker".
-    pub what: &'static str,
-    /// Unit in a sentence ("days", "people", "percentage points"; "" for none).
-    pub unit: &'static str,
-    /// Unit on a chart ("days", "pts").
-    pub short_unit: &'static str,
-    /// Multiplier from the column's value to the unit (100 for shares).
-    pub scale: f64,
-    /// Verbs for a higher and for a lower value.
-    pub up: &'static str,
-    pub down: &'static str,
-}
-
-const fn time(metric: &'static str, label: &'static str, what: &'static str) -> Wording {
-    Wording {
-        metric,
-        label,
-        what,
-        unit: "days",
-        short_unit: "days",
-        scale: 1.0,
-        up: "lengthens",
-        down: "shortens",
-    }
-}
-
-const fn amount(metric: &'static str, label: &'static str, what: &'static str, unit: &'static str) -> Wording {
-    Wording {
-        metric,
-        label,
-        what,
-        unit,
-        short_unit: unit,
-        scale: 1.0,
-        up: "raises",
-        down: "lowers",
-    }
-}
-
-const fn share(metric: &'static str, label: &'static str, what: &'static str) -> Wording {
-    Wording {
-        metric,
-        label,
-        what,
-        unit: "percentage points",
-        short_unit: "pts",
-        scale: 100.0,
-        up: "raises",
-        down: "lowers",
-    }
-}
-
-/// The key metrics a comparison gives a verdict on: those of the run report's
-/// key figures ([`crate::report::KEY_FIGURES`]), in the same order.
-pub const KEY_METRICS: [Wording; 8] = [
-    time("waiting_mean", "Mean wait", "the mean wait for a link worker"),
-    time(
-        "waiting_p90",
-        "90th percentile wait",
-        "the 90th percentile wait for a link worker",
-    ),
-    time(
-        "holding_mean",
-        "Mean time held",
-        "the mean time held awaiting a VCSE place",
-    ),
-    amount(
-        "waiting_list_end",
-        "Waiting list at end",
-        "the waiting list at the end",
-        "people",
-    ),
-    amount(
-        "waiting_list_peak",
-        "Peak waiting list",
-        "the peak waiting list",
-        "people",
-    ),
-    amount(
-        "supported_per_fte_year",
-        "Supported per FTE-year",
-        "the number of people supported per FTE per year",
-        "",
-    ),
-    share(
-        "share_connected",
-        "Share connected",
-        "the share of referrals connected to a VCSE service",
-    ),
-    share(
-        "share_unmet",
-        "Share with unmet need",
-        "the share of referrals discharged with an unmet need",
-    ),
-];
 
 /// Which way a difference points, as `comparison.csv` writes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -143,6 +41,17 @@ impl Direction {
             Direction::Lower => "lower",
             Direction::Unclear => "unclear",
             Direction::Same => "same",
+        }
+    }
+
+    /// Whether the difference is better or worse for the service, by the
+    /// metric's [`Better`]: "better", "worse", or "" when there is no clear
+    /// difference or neither way is better.
+    pub fn judgement(self, metric: &Metric) -> &'static str {
+        match (self, metric.better) {
+            (Direction::Lower, Better::Lower) | (Direction::Higher, Better::Higher) => "better",
+            (Direction::Lower, Better::Higher) | (Direction::Higher, Better::Lower) => "worse",
+            _ => "",
         }
     }
 }
@@ -201,41 +110,43 @@ fn unit_after(amount: &str, unit: &str) -> String {
 
 /// The difference and its interval in the metric's unit, for a chart or table:
 /// "−8.1 days (−9.1 to −7.1)".
-pub fn difference_text(w: &Wording, d: &PairedDifference) -> String {
-    let s = w.scale;
+pub fn difference_text(w: &Metric, d: &PairedDifference) -> String {
+    let s = w.unit.scale();
     let places = interval_decimals(d, s);
     let mean = signed(d.mean * s, places);
     format!(
         "{mean}{} ({} to {})",
-        unit_after(&mean, w.short_unit),
+        unit_after(&mean, w.unit.short()),
         signed(d.ci_low * s, places),
         signed(d.ci_high * s, places)
     )
 }
 
 /// The verdict sentence for `other` against `base` on one metric.
-pub fn sentence(other: &str, base: &str, w: &Wording, d: &PairedDifference) -> String {
-    let s = w.scale;
+pub fn sentence(other: &str, base: &str, w: &Metric, d: &PairedDifference) -> String {
+    let s = w.unit.scale();
+    let unit = w.unit.in_words();
     let places = interval_decimals(d, s);
     match Direction::of(d) {
         Direction::Same => format!("{other} gives the same {} as {base} in every replicate.", strip_the(w.what)),
         Direction::Unclear if !(d.ci_low.is_finite() && d.ci_high.is_finite()) => format!(
             "{other} differs from {base} on {} by {} on average; with a single replicate there is no interval, so no clear difference can be claimed.",
             w.what,
-            with_unit(&signed(d.mean * s, places), w.unit)
+            with_unit(&signed(d.mean * s, places), unit)
         ),
         Direction::Unclear => format!(
             "{other} makes no clear difference to {} against {base}: {} on average, with a 95% interval of {} to {} that includes zero.",
             w.what,
-            with_unit(&signed(d.mean * s, places), w.unit),
+            with_unit(&signed(d.mean * s, places), unit),
             signed(d.ci_low * s, places),
             signed(d.ci_high * s, places)
         ),
         direction => {
+            let (up, down) = w.unit.verbs();
             let (verb, sign) = if direction == Direction::Higher {
-                (w.up, 1.0)
+                (up, 1.0)
             } else {
-                (w.down, -1.0)
+                (down, -1.0)
             };
             let (near, far) = if sign > 0.0 {
                 (d.ci_low, d.ci_high)
@@ -245,7 +156,7 @@ pub fn sentence(other: &str, base: &str, w: &Wording, d: &PairedDifference) -> S
             format!(
                 "{other} {verb} {} by {} (95% interval {} to {}) against {base}.",
                 w.what,
-                with_unit(&fixed(sign * d.mean * s, places), w.unit),
+                with_unit(&fixed(sign * d.mean * s, places), unit),
                 fixed(sign * near * s, places),
                 fixed(sign * far * s, places)
             )
@@ -276,16 +187,22 @@ mod tests {
         }
     }
 
+    fn key(column: &str) -> &'static Metric {
+        crate::stats::metric::by_column(column).unwrap()
+    }
+
     #[test]
-    fn key_metrics_are_the_report_key_figures() {
-        let ours: Vec<&str> = KEY_METRICS.iter().map(|w| w.metric).collect();
-        let report: Vec<&str> = crate::report::KEY_FIGURES.iter().map(|k| k.1).collect();
-        assert_eq!(ours, report);
+    fn a_judgement_follows_which_way_is_better() {
+        assert_eq!(Direction::Lower.judgement(key("waiting_mean")), "better");
+        assert_eq!(Direction::Lower.judgement(key("share_connected")), "worse");
+        assert_eq!(Direction::Higher.judgement(key("share_unmet")), "worse");
+        assert_eq!(Direction::Unclear.judgement(key("waiting_mean")), "");
+        assert_eq!(Direction::Higher.judgement(key("referrals")), "");
     }
 
     #[test]
     fn verdicts_claim_a_direction_only_when_the_interval_excludes_zero() {
-        let wait = &KEY_METRICS[0];
+        let wait = key("waiting_mean");
         assert_eq!(
             sentence("Option B", "the baseline", wait, &diff(-9.2, -11.1, -7.3)),
             "Option B shortens the mean wait for a link worker by 9 days (95% interval 7 to 11) against the baseline."
@@ -303,7 +220,7 @@ mod tests {
             sentence("B", "A", wait, &diff(0.0, 0.0, 0.0)),
             "B gives the same mean wait for a link worker as A in every replicate."
         );
-        let connected = &KEY_METRICS[6];
+        let connected = key("share_connected");
         assert_eq!(
             sentence("B", "A", connected, &diff(0.018, 0.0102, 0.0258)),
             "B raises the share of referrals connected to a VCSE service by 1.8 percentage points (95% interval 1.0 to 2.6) against A."
@@ -312,7 +229,7 @@ mod tests {
             difference_text(connected, &diff(0.018, 0.0102, 0.0258)),
             "+1.8 pts (+1.0 to +2.6)"
         );
-        let list = &KEY_METRICS[3];
+        let list = key("waiting_list_end");
         assert_eq!(
             sentence("B", "A", list, &diff(-47.3, -53.6, -41.0)),
             "B lowers the waiting list at the end by 47 people (95% interval 41 to 54) against A."

@@ -143,11 +143,7 @@ pub fn run_replicates(
     let mut aggregate = aggregate;
     aggregate.finish();
     let wall_seconds = started.elapsed().as_secs_f64();
-    let events = aggregate
-        .rows_sorted()
-        .iter()
-        .map(|(_, row)| row[crate::stats::COLUMNS.len() - 1] as u64)
-        .sum();
+    let events = aggregate.events();
     Ok(Outcome {
         aggregate,
         wall_seconds,

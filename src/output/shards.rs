@@ -10,36 +10,73 @@
 //! belong together and that none is missing or repeated, and writes the same
 //! files as one run with the same seed: byte for byte.
 
-use super::{number, write_atomically, OutputError};
+use super::{cell, read_csv, replicates, run_json, times, write_csv, OutputError, ReadError};
 use crate::experiment::{Outcome, Settings};
 use crate::model::WEEKLY_METRICS;
 use crate::scenario::{self, LoadedScenario};
 use crate::stats::aggregate::Histogram;
-use crate::stats::{Aggregate, Row, COLUMNS};
+use crate::stats::Aggregate;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+
+pub const LEVELS_HEADER: [&str; 4] = ["metric", "week", "level", "replicates"];
+
+/// One line of `levels.csv`: how many of the shard's replicates had `level`
+/// of a weekly metric in `week`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LevelLine {
+    pub metric: String,
+    pub week: usize,
+    pub level: usize,
+    pub replicates: u32,
+}
+
+pub const PARTS_HEADER: [&str; 5] = ["measure", "replicate", "sum_days", "people", "above_zero"];
+
+/// One line of `pooled_parts.csv`: one replicate's pooled waiting or holding times.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PartLine {
+    /// `waiting_time` or `holding_time`.
+    pub measure: String,
+    pub replicate: u64,
+    #[serde(with = "cell::number")]
+    pub sum_days: f64,
+    pub people: u64,
+    pub above_zero: u64,
+}
 
 /// Writes a shard's partial results (besides `replicates.csv` and the histograms).
 pub fn write_partials(dir: &Path, agg: &Aggregate) -> Result<(), OutputError> {
-    write_atomically(&dir.join("levels.csv"), |w| {
-        writeln!(w, "metric,week,level,replicates")?;
-        for (m, level) in agg.levels.iter().enumerate() {
-            for (week, counts) in level.counts.iter().enumerate() {
-                for (value, n) in counts.iter().enumerate().filter(|(_, n)| **n > 0) {
-                    writeln!(w, "{},{week},{value},{n}", WEEKLY_METRICS[m])?;
-                }
-            }
-        }
-        Ok(())
-    })?;
-    write_atomically(&dir.join("pooled_parts.csv"), |w| {
-        writeln!(w, "measure,replicate,sum_days,people,above_zero")?;
-        for (name, pooled) in [("waiting_time", &agg.waiting), ("holding_time", &agg.holding)] {
-            for (r, sum, n, above) in &pooled.parts {
-                writeln!(w, "{name},{r},{},{n},{above}", number(*sum))?;
-            }
-        }
-        Ok(())
-    })
+    let levels = agg.levels.iter().enumerate().flat_map(|(m, level)| {
+        level.counts.iter().enumerate().flat_map(move |(week, counts)| {
+            counts
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| **n > 0)
+                .map(move |(value, &n)| LevelLine {
+                    metric: WEEKLY_METRICS[m].to_string(),
+                    week,
+                    level: value,
+                    replicates: n,
+                })
+        })
+    });
+    write_csv(&dir.join("levels.csv"), &LEVELS_HEADER, levels)?;
+    let parts = [("waiting_time", &agg.waiting), ("holding_time", &agg.holding)]
+        .into_iter()
+        .flat_map(|(name, pooled)| {
+            pooled
+                .parts
+                .iter()
+                .map(move |&(replicate, sum_days, people, above_zero)| PartLine {
+                    measure: name.to_string(),
+                    replicate,
+                    sum_days,
+                    people,
+                    above_zero,
+                })
+        });
+    write_csv(&dir.join("pooled_parts.csv"), &PARTS_HEADER, parts)
 }
 
 /// Why shards cannot be merged. All are the user's input: exit code 2.
@@ -67,44 +104,36 @@ fn file_error(file: &Path, message: impl std::fmt::Display) -> MergeError {
 /// What a shard folder says about itself in `run.json`.
 struct ShardMeta {
     dir: PathBuf,
-    hash: String,
-    seed: u64,
-    replicates: u64,
-    shard: u64,
-    shards: u64,
-    scenario_file: String,
-    scenario: serde_json::Value,
+    run: run_json::RunJson,
+}
+
+impl From<ReadError> for MergeError {
+    fn from(e: ReadError) -> Self {
+        match e {
+            ReadError::Missing { file, message } => MergeError::File {
+                file,
+                message: format!("missing or unreadable: {message}"),
+            },
+            ReadError::Malformed { file, line, message } => MergeError::File {
+                file,
+                message: format!("line {line}: {message}"),
+            },
+        }
+    }
 }
 
 fn read_meta(dir: &Path) -> Result<ShardMeta, MergeError> {
     let file = dir.join("run.json");
-    let text = std::fs::read_to_string(&file).map_err(|e| {
-        file_error(
+    let run = run_json::read(&file).map_err(|e| match e {
+        ReadError::Missing { message, .. } => file_error(
             &file,
-            format!("missing or unreadable ({e}); is this a shard folder of spcap run --shard?"),
-        )
+            format!("missing or unreadable ({message}); is this a shard folder of spcap run --shard?"),
+        ),
+        other => other.into(),
     })?;
-    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| file_error(&file, e))?;
-    let int = |key: &str| {
-        json.get(key)
-            .and_then(serde_json::Value::as_u64)
-            .ok_or_else(|| file_error(&file, format!("no whole number \"{key}\"")))
-    };
-    let text_of = |key: &str| {
-        json.get(key)
-            .and_then(|v| v.as_str())
-            .map(str::to_string)
-            .ok_or_else(|| file_error(&file, format!("no \"{key}\"")))
-    };
     Ok(ShardMeta {
         dir: dir.to_path_buf(),
-        hash: text_of("scenario_hash")?,
-        seed: int("seed")?,
-        replicates: int("replicates")?,
-        shard: int("shard")?,
-        shards: int("shards")?,
-        scenario_file: text_of("scenario_file")?,
-        scenario: json.get("scenario").cloned().unwrap_or_default(),
+        run,
     })
 }
 
@@ -116,14 +145,22 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(LoadedScenario, Settings, Outcome), Me
         .ok_or_else(|| MergeError::Mismatch("no shard folders given".into()))?;
     for m in &metas[1..] {
         for (what, a, b) in [
-            ("scenario hash", first.hash.clone(), m.hash.clone()),
-            ("seed", first.seed.to_string(), m.seed.to_string()),
+            (
+                "scenario hash",
+                first.run.scenario_hash.clone(),
+                m.run.scenario_hash.clone(),
+            ),
+            ("seed", first.run.seed.to_string(), m.run.seed.to_string()),
             (
                 "replicate count",
-                first.replicates.to_string(),
-                m.replicates.to_string(),
+                first.run.replicates.to_string(),
+                m.run.replicates.to_string(),
             ),
-            ("number of shards", first.shards.to_string(), m.shards.to_string()),
+            (
+                "number of shards",
+                first.run.shards.to_string(),
+                m.run.shards.to_string(),
+            ),
         ] {
             if a != b {
                 return Err(MergeError::Mismatch(format!(
@@ -134,19 +171,19 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(LoadedScenario, Settings, Outcome), Me
             }
         }
     }
-    let n = first.shards;
+    let n = first.run.shards;
     let mut seen = vec![None::<&Path>; n as usize];
     for m in &metas {
-        let slot = seen.get_mut(m.shard as usize).ok_or_else(|| {
+        let slot = seen.get_mut(m.run.shard as usize).ok_or_else(|| {
             file_error(
                 &m.dir.join("run.json"),
-                format!("shard {} of {n} is out of range", m.shard),
+                format!("shard {} of {n} is out of range", m.run.shard),
             )
         })?;
         if let Some(other) = slot {
             return Err(MergeError::Mismatch(format!(
                 "shard {}/{n} is given twice: {} and {}",
-                m.shard,
+                m.run.shard,
                 other.display(),
                 m.dir.display()
             )));
@@ -171,19 +208,15 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(LoadedScenario, Settings, Outcome), Me
         read_partials(&m.dir, &mut aggregate)?;
     }
     aggregate.finish();
-    if aggregate.replicates() as u64 != first.replicates {
+    if aggregate.replicates() as u64 != first.run.replicates {
         return Err(MergeError::Mismatch(format!(
             "the shards hold {} replicates, but the run had {}",
             aggregate.replicates(),
-            first.replicates
+            first.run.replicates
         )));
     }
-    let settings = Settings::new(first.replicates, first.seed);
-    let events = aggregate
-        .rows_sorted()
-        .iter()
-        .map(|(_, row)| row[COLUMNS.len() - 1] as u64)
-        .sum();
+    let settings = Settings::new(first.run.replicates, first.run.seed);
+    let events = aggregate.events();
     let outcome = Outcome {
         aggregate,
         wall_seconds: 0.0,
@@ -196,115 +229,70 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(LoadedScenario, Settings, Outcome), Me
 /// The scenario as the shard resolved it, validated again; its hash must match.
 fn reload_scenario(meta: &ShardMeta) -> Result<LoadedScenario, MergeError> {
     let file = meta.dir.join("run.json");
-    let raw: scenario::raw::RawScenario =
-        serde_json::from_value(meta.scenario.clone()).map_err(|e| file_error(&file, format!("\"scenario\": {e}")))?;
+    let raw: scenario::raw::RawScenario = serde_json::from_value(meta.run.scenario.clone())
+        .map_err(|e| file_error(&file, format!("\"scenario\": {e}")))?;
     let text = toml::to_string(&raw).map_err(|e| file_error(&file, e))?;
-    let mut loaded = scenario::load_str(&text, &meta.scenario_file).map_err(|e| file_error(&file, e))?;
-    loaded.file = PathBuf::from(&meta.scenario_file);
-    if loaded.hash() != meta.hash {
+    let mut loaded = scenario::load_str(&text, &meta.run.scenario_file).map_err(|e| file_error(&file, e))?;
+    loaded.file = PathBuf::from(&meta.run.scenario_file);
+    if loaded.hash() != meta.run.scenario_hash {
         return Err(file_error(
             &file,
-            format!("the recorded scenario hashes to {}, not {}", loaded.hash(), meta.hash),
+            format!(
+                "the recorded scenario hashes to {}, not {}",
+                loaded.hash(),
+                meta.run.scenario_hash
+            ),
         ));
     }
     Ok(loaded)
 }
 
 fn read_partials(dir: &Path, agg: &mut Aggregate) -> Result<(), MergeError> {
-    let columns = COLUMNS.len();
-    for_each_record(&dir.join("replicates.csv"), columns + 1, |cells, file, line| {
-        let r: u64 = cells[0]
-            .parse()
-            .map_err(|_| file_error(file, format!("line {line}: bad replicate number")))?;
-        let mut row: Row = [0.0; COLUMNS.len()];
-        for (slot, text) in row.iter_mut().zip(&cells[1..]) {
-            *slot = parse_number(text)
-                .ok_or_else(|| file_error(file, format!("line {line}: \"{text}\" is not a number")))?;
-        }
-        agg.push_row(r, row);
-        Ok(())
-    })?;
+    for line in replicates::read(&dir.join("replicates.csv"))? {
+        agg.push_row(line.replicate, line.values);
+    }
     for (name, pooled) in [
         ("waiting_time_hist.csv", &mut agg.waiting.histogram),
         ("holding_time_hist.csv", &mut agg.holding.histogram),
     ] {
         add_histogram(&dir.join(name), pooled)?;
     }
-    for_each_record(&dir.join("levels.csv"), 4, |cells, file, line| {
-        let bad = || file_error(file, format!("line {line}: expected metric,week,level,replicates"));
-        let m = WEEKLY_METRICS.iter().position(|x| *x == cells[0]).ok_or_else(bad)?;
-        let week: usize = cells[1].parse().map_err(|_| bad())?;
-        let value: usize = cells[2].parse().map_err(|_| bad())?;
-        let n: u32 = cells[3].parse().map_err(|_| bad())?;
-        if n > 0 {
-            agg.levels[m].add_many(week, value, n);
-        }
-        Ok(())
-    })?;
-    for_each_record(&dir.join("pooled_parts.csv"), 5, |cells, file, line| {
-        let bad = || {
+    let file = dir.join("levels.csv");
+    for (i, l) in read_csv::<LevelLine>(&file, &LEVELS_HEADER)?.into_iter().enumerate() {
+        let m = WEEKLY_METRICS.iter().position(|x| *x == l.metric).ok_or_else(|| {
             file_error(
-                file,
-                format!("line {line}: expected measure,replicate,sum_days,people,above_zero"),
+                &file,
+                format!("line {}: \"{}\" is not a weekly metric", i + 2, l.metric),
             )
-        };
-        let part = (
-            cells[1].parse().map_err(|_| bad())?,
-            parse_number(&cells[2]).ok_or_else(bad)?,
-            cells[3].parse().map_err(|_| bad())?,
-            cells[4].parse().map_err(|_| bad())?,
-        );
-        match cells[0].as_str() {
+        })?;
+        if l.replicates > 0 {
+            agg.levels[m].add_many(l.week, l.level, l.replicates);
+        }
+    }
+    let file = dir.join("pooled_parts.csv");
+    for (i, p) in read_csv::<PartLine>(&file, &PARTS_HEADER)?.into_iter().enumerate() {
+        let part = (p.replicate, p.sum_days, p.people, p.above_zero);
+        match p.measure.as_str() {
             "waiting_time" => agg.waiting.parts.push(part),
             "holding_time" => agg.holding.parts.push(part),
-            _ => return Err(bad()),
+            other => {
+                return Err(file_error(
+                    &file,
+                    format!("line {}: \"{other}\" is not waiting_time or holding_time", i + 2),
+                ))
+            }
         }
-        Ok(())
-    })
+    }
+    Ok(())
 }
 
 fn add_histogram(file: &Path, h: &mut Histogram) -> Result<(), MergeError> {
-    let mut bin = 0;
-    for_each_record(file, 3, |cells, file, line| {
-        let count: u64 = cells[2]
-            .parse()
-            .map_err(|_| file_error(file, format!("line {line}: bad count")))?;
-        let slot = h
-            .counts
-            .get_mut(bin)
-            .ok_or_else(|| file_error(file, format!("line {line}: more bins than spcap writes")))?;
-        *slot += count;
-        bin += 1;
-        Ok(())
-    })
-}
-
-fn parse_number(text: &str) -> Option<f64> {
-    match text {
-        "NaN" => Some(f64::NAN),
-        t => t.parse().ok(),
+    let bins = times::read_histogram(file)?;
+    if bins.len() > h.counts.len() {
+        return Err(file_error(file, "more bins than spcap writes"));
     }
-}
-
-/// Calls `each` with the cells, file and line of every record after the header.
-fn for_each_record(
-    file: &Path,
-    width: usize,
-    mut each: impl FnMut(&Vec<String>, &Path, u64) -> Result<(), MergeError>,
-) -> Result<(), MergeError> {
-    let mut reader =
-        csv::Reader::from_path(file).map_err(|e| file_error(file, format!("missing or unreadable: {e}")))?;
-    for record in reader.records() {
-        let record = record.map_err(|e| file_error(file, e))?;
-        let line = record.position().map_or(0, |p| p.line());
-        let cells: Vec<String> = record.iter().map(str::to_string).collect();
-        if cells.len() != width {
-            return Err(file_error(
-                file,
-                format!("line {line}: expected {width} columns, found {}", cells.len()),
-            ));
-        }
-        each(&cells, file, line)?;
+    for (slot, bin) in h.counts.iter_mut().zip(bins) {
+        *slot += bin.count;
     }
     Ok(())
 }

@@ -4,32 +4,52 @@
 use crate::model::Trace;
 use crate::scenario::units;
 use jiff::civil::Date;
+use serde::Serialize;
 use std::io::Write;
+
+pub const HEADER: [&str; 7] = [
+    "time_days",
+    "date",
+    "event",
+    "referral",
+    "person",
+    "link_worker",
+    "service",
+];
+
+/// One line of the trace; an id that does not apply to the event is an empty cell.
+#[derive(Serialize)]
+pub struct TraceLine {
+    /// Days since the start, to four decimals.
+    pub time_days: String,
+    pub date: String,
+    pub event: &'static str,
+    pub referral: Option<u32>,
+    pub person: Option<u32>,
+    pub link_worker: Option<u32>,
+    pub service: Option<u32>,
+}
 
 /// Writes trace rows to any writer; the first write error is kept and reported by [`CsvTrace::finish`].
 pub struct CsvTrace<W: Write> {
-    out: W,
+    out: csv::Writer<W>,
     start: Date,
-    error: Option<std::io::Error>,
+    error: Option<csv::Error>,
 }
 
 impl<W: Write> CsvTrace<W> {
-    pub fn new(mut out: W, start: Date) -> Self {
-        let error = writeln!(out, "time_days,date,event,referral,person,link_worker,service").err();
+    pub fn new(out: W, start: Date) -> Self {
+        let mut out = csv::WriterBuilder::new().has_headers(false).from_writer(out);
+        let error = out.write_record(HEADER).err();
         CsvTrace { out, start, error }
     }
 
     pub fn finish(mut self) -> std::io::Result<W> {
         if let Some(e) = self.error.take() {
-            return Err(e);
+            return Err(e.into());
         }
-        self.out.flush()?;
-        Ok(self.out)
+        self.out.into_inner().map_err(|e| e.into_error())
     }
-}
-
-fn cell(x: Option<u32>) -> String {
-    x.map(|v| v.to_string()).unwrap_or_default()
 }
 
 impl<W: Write> Trace for CsvTrace<W> {
@@ -47,16 +67,16 @@ impl<W: Write> Trace for CsvTrace<W> {
         if self.error.is_some() {
             return;
         }
-        let date = units::date_after(self.start, time);
-        let result = writeln!(
-            self.out,
-            "{time:.4},{date},{what},{},{},{},{}",
-            cell(referral),
-            cell(person),
-            cell(link_worker),
-            cell(service)
-        );
-        if let Err(e) = result {
+        let line = TraceLine {
+            time_days: format!("{time:.4}"),
+            date: units::date_after(self.start, time).to_string(),
+            event: what,
+            referral,
+            person,
+            link_worker,
+            service,
+        };
+        if let Err(e) = self.out.serialize(line) {
             self.error = Some(e);
         }
     }

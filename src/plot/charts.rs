@@ -1,7 +1,7 @@
 //! The charts of a run, each drawn once for SVG and once for PNG from the same code.
 
-use super::data::{Results, Series};
 use super::style::{self, ACCENT, HEIGHT, INK, LABEL, MAIN, NOTE, SHADE, TICK, TITLE, WIDTH};
+use crate::output::folder::{Results, Series};
 use crate::scenario::units;
 use plotters::chart::MeshStyle;
 use plotters::coord::types::RangedCoordf64;
@@ -283,7 +283,8 @@ impl Chart for Stacked<'_> {
     }
 }
 
-/// A histogram of pooled times with the median and 90th percentile marked.
+/// A histogram of pooled times with the median and 90th percentile of all
+/// pooled times marked (not the per-replicate percentiles of `summary.csv`).
 pub struct Histogram {
     pub title: String,
     pub x_desc: String,
@@ -316,7 +317,10 @@ impl Chart for Histogram {
                     .map(|(a, b, h)| Rectangle::new([(*a, 0.0), (*b, *h)], MAIN.mix(0.75).filled())),
             )
             .map_err(err)?;
-        for (value, name, height) in [(self.median, "median", 0.92), (self.p90, "90th percentile", 0.80)] {
+        for (value, name, height) in [
+            (self.median, "median", 0.92),
+            (self.p90, "90th percentile (all pooled)", 0.80),
+        ] {
             if value.is_finite() && value <= right {
                 chart
                     .draw_series(std::iter::once(PathElement::new(

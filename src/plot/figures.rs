@@ -1,9 +1,11 @@
 //! The six figures of a run, each with the sentence that reads it, written from the numbers.
 
 use super::charts::{days, render, Bars, Fan, Histogram, Mark, Stacked, TimeAxis};
-use super::data::{Results, Series};
 use super::style::{ACCENT, SECOND};
+use crate::output::folder::{Results, Series};
+use crate::output::times::BinLine;
 use crate::scenario::units;
+use crate::stats::metric;
 use plotters::chart::SeriesLabelPosition;
 
 /// A rendered figure: file stem, SVG text, PNG bytes and a one-sentence reading.
@@ -92,24 +94,24 @@ pub fn figures(r: &Results) -> Result<Vec<Figure>, String> {
         r.holding.p90,
         format!("{:.0}% were held at all", 100.0 * r.holding.share_above_zero),
     );
-    let exits = [
-        ("redirected", "redirected", None),
-        ("declined", "declined", None),
-        ("reneged", "left waiting", None),
-        ("disengaged", "disengaged", None),
-        ("completed_connected", "connected", Some(SECOND)),
-        ("completed_no_need", "no need", None),
-        ("unmet", "unmet need", Some(ACCENT)),
-        ("in_system_end", "still in", None),
-    ];
+    // Every way a referral can end, then those still in: the bars add up to the referrals.
+    let ends = crate::model::Exit::ALL
+        .iter()
+        .map(|e| e.name())
+        .chain(std::iter::once("in_system_end"));
     let outcomes = Bars {
         title: format!("{name}: how referrals ended"),
         y_desc: "referrals per replicate (mean; 5–95%)".into(),
-        bars: exits
-            .iter()
-            .map(|(metric, label, colour)| {
-                let s = r.metric(metric);
-                (label.to_string(), s.mean, s.p5, s.p95, *colour)
+        bars: ends
+            .filter_map(metric::by_column)
+            .map(|m| {
+                let s = r.metric(m.column);
+                let colour = match m.column {
+                    "completed_connected" => Some(SECOND),
+                    "unmet" => Some(ACCENT),
+                    _ => None,
+                };
+                (m.short.to_string(), s.mean, s.p5, s.p95, colour)
             })
             .collect(),
     };
@@ -132,7 +134,8 @@ pub fn figures(r: &Results) -> Result<Vec<Figure>, String> {
     };
     let (wpeak, wwhen) = peak(waiting);
     let (hpeak, hwhen) = peak(held);
-    let in_post = r.metric("vacancy_days");
+    let vacancy = r.metric("vacancy_days");
+    let peak_list = r.metric("waiting_list_peak");
     let mean_in_post = mean(&series("link_workers_in_post").mean);
     let funded_end = funded_posts(r).last().map_or(0.0, |p| p.1);
     let connected = r.metric("share_connected");
@@ -143,8 +146,8 @@ pub fn figures(r: &Results) -> Result<Vec<Figure>, String> {
             backlog.title.clone(),
             render(&backlog)?,
             format!(
-                "By {}, the waiting list is above {:.0} people in half of the replicates and above {:.0} in one in twenty; its median peaks at {:.0} people in {}.",
-                last(waiting), end(&waiting.p50), end(&waiting.p95), wpeak, wwhen
+                "By {}, the waiting list is above {:.0} people in half of the replicates and above {:.0} in one in twenty. The weekly median is highest at {:.0} people in {}; the highest waiting list at any moment, a mean over replicates of each replicate's own peak, is {:.0}.",
+                last(waiting), end(&waiting.p50), end(&waiting.p95), wpeak, wwhen, peak_list.mean
             ),
         ),
         figure(
@@ -152,7 +155,7 @@ pub fn figures(r: &Results) -> Result<Vec<Figure>, String> {
             held_fan.title.clone(),
             render(&held_fan)?,
             format!(
-                "By {}, a median of {:.0} people are held on caseloads awaiting a VCSE place (5–95%: {:.0} to {:.0}); the median peaks at {:.0} in {}.",
+                "By {}, a median of {:.0} people are held on caseloads awaiting a VCSE place (5–95%: {:.0} to {:.0}); the weekly median is highest at {:.0} in {}.",
                 last(held), end(&held.p50), end(&held.p5), end(&held.p95), hpeak, hwhen
             ),
         ),
@@ -161,7 +164,7 @@ pub fn figures(r: &Results) -> Result<Vec<Figure>, String> {
             waiting_hist.title.clone(),
             render(&waiting_hist)?,
             format!(
-                "Half of the people referred waited under {} for a link worker and one in ten waited over {}; {:.0}% waited at all (people still waiting at the end count with the time waited so far).",
+                "All referrals pooled over replicates, half waited under {} for a link worker and one in ten waited over {} (the pooled 90th percentile; the key figures give the mean over replicates of each replicate's own); {:.0}% waited at all (people still waiting at the end count with the time waited so far).",
                 days(r.waiting.p50), days(r.waiting.p90), 100.0 * r.waiting.share_above_zero
             ),
         ),
@@ -170,7 +173,7 @@ pub fn figures(r: &Results) -> Result<Vec<Figure>, String> {
             holding_hist.title.clone(),
             render(&holding_hist)?,
             format!(
-                "{:.0}% of the people who needed a VCSE service were held waiting for a place; half waited under {} and one in ten over {}.",
+                "{:.0}% of the people who needed a VCSE service were held waiting for a place; all pooled over replicates, half waited under {} and one in ten over {}.",
                 100.0 * r.holding.share_above_zero, days(r.holding.p50), days(r.holding.p90)
             ),
         ),
@@ -180,7 +183,7 @@ pub fn figures(r: &Results) -> Result<Vec<Figure>, String> {
             render(&staffing)?,
             format!(
                 "On average {:.1} link workers were in post against {:.0} funded posts at the end, with {:.0} post-days vacant per replicate (95% CI {:.0} to {:.0}).",
-                mean_in_post, funded_end, in_post.mean, in_post.ci_low, in_post.ci_high
+                mean_in_post, funded_end, vacancy.mean, vacancy.ci_low, vacancy.ci_high
             ),
         ),
         figure(
@@ -188,7 +191,7 @@ pub fn figures(r: &Results) -> Result<Vec<Figure>, String> {
             outcomes.title.clone(),
             render(&outcomes)?,
             format!(
-                "{:.1}% of referrals ended connected to a VCSE service (95% CI {:.1} to {:.1}) and {:.1}% were discharged with an unmet need (95% CI {:.1} to {:.1}).",
+                "{:.1}% of referrals ended connected to a VCSE service (mean over replicates of each replicate's share; 95% CI {:.1} to {:.1}) and {:.1}% were discharged with an unmet need (95% CI {:.1} to {:.1}).",
                 100.0 * connected.mean, 100.0 * connected.ci_low, 100.0 * connected.ci_high,
                 100.0 * unmet.mean, 100.0 * unmet.ci_low, 100.0 * unmet.ci_high
             ),
@@ -216,22 +219,15 @@ fn mean(v: &[f64]) -> f64 {
 }
 
 /// Weekly bins up to the point where 99% of people are covered, as shares.
-fn histogram(
-    title: String,
-    x_desc: String,
-    hist: &[(f64, f64, u64)],
-    median: f64,
-    p90: f64,
-    note: String,
-) -> Histogram {
-    let total: u64 = hist.iter().map(|b| b.2).sum();
+fn histogram(title: String, x_desc: String, hist: &[BinLine], median: f64, p90: f64, note: String) -> Histogram {
+    let total: u64 = hist.iter().map(|b| b.count).sum();
     let total = total.max(1) as f64;
     let mut covered = 0.0;
     let mut cutoff = 28.0f64;
-    for (start, _, count) in hist {
-        covered += *count as f64;
+    for b in hist {
+        covered += b.count as f64;
         if covered / total >= 0.99 {
-            cutoff = cutoff.max(start + 1.0);
+            cutoff = cutoff.max(b.bin_start_days + 1.0);
             break;
         }
     }
@@ -239,9 +235,9 @@ fn histogram(
     let mut bins: Vec<(f64, f64, f64)> = (0..weeks)
         .map(|w| (7.0 * w as f64, 7.0 * (w + 1) as f64, 0.0))
         .collect();
-    for (start, _, count) in hist {
-        if let Some(bin) = bins.get_mut((start / 7.0) as usize) {
-            bin.2 += *count as f64 / total;
+    for b in hist {
+        if let Some(bin) = bins.get_mut((b.bin_start_days / 7.0) as usize) {
+            bin.2 += b.count as f64 / total;
         }
     }
     let shown: f64 = bins.iter().map(|b| b.2).sum();

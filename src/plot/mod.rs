@@ -1,17 +1,16 @@
-//! Plots: the charts of a run, drawn from its output folder.
-//!
-//! `spcap run` writes its CSVs and then calls [`draw_folder`]; `spcap plot DIR`
-//! calls the same function on an existing folder. Everything is rendered in
-//! memory first and written only if every chart succeeded, so a malformed
+//! Plots: the charts of a run, drawn from its output folder as
+//! [`crate::output::Results`] reads it (never from the files directly).
+//! Drawing returns figures in memory; [`crate::report::draw_folder`] writes
+//! them with the report only once every chart has succeeded, so a malformed
 //! input never leaves a folder with some plots replaced and others not.
 
 pub mod charts;
-pub mod data;
 pub mod figures;
 pub mod overlay;
 pub mod style;
 
-pub use data::{ReadError, Results};
+/// Results are read by [`crate::output`]; re-exported for the callers that draw them.
+pub use crate::output::{ReadError, Results};
 pub use figures::{figures, Figure};
 
 use crate::output::{write_atomically, OutputError};
@@ -37,25 +36,6 @@ impl crate::exit::ExitWith for PlotError {
             PlotError::Draw { .. } | PlotError::Write(_) => crate::exit::Exit::Failed,
         }
     }
-}
-
-/// Draws every figure of an output folder (PNG and SVG) and its `report.html`.
-/// Nothing is written unless everything was read and drawn.
-pub fn draw_folder(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
-    let results = Results::read(dir)?;
-    let figures = figures(&results).map_err(|message| PlotError::Draw {
-        chart: dir.display().to_string(),
-        message,
-    })?;
-    let report = crate::report::html(&results, &figures);
-    let mut written = Vec::new();
-    for f in &figures {
-        write_drawing(dir, f.name, &f.svg, &f.png, &mut written)?;
-    }
-    let path = dir.join("report.html");
-    write_atomically(&path, |w| w.write_all(report.as_bytes()))?;
-    written.push(path);
-    Ok(written)
 }
 
 /// Writes one drawing as `<name>.svg` then `<name>.png` in `dir`, each

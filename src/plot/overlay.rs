@@ -6,8 +6,8 @@
 //! comparison, so a reader who learns it once can follow it throughout.
 
 use super::charts::{err, font, house_builder, house_style, legend, tick, Area, Chart, Drawn, TimeAxis};
-use super::data::Series;
 use super::style::{INK, LABEL, NOTE, SERIES, TICK, TITLE};
+use crate::output::folder::Series;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 

@@ -7,7 +7,7 @@
 pub mod replications;
 pub mod warmup;
 
-use crate::output::{number, write_atomically, OutputError};
+use crate::output::{cell, write_csv, OutputError};
 use crate::plot::charts::{Line, Lines};
 use crate::plot::style::{ACCENT, MAIN, SECOND, THIRD};
 use crate::plot::{write_chart, PlotError};
@@ -17,6 +17,46 @@ use plotters::style::RGBColor;
 use replications::Found;
 use std::path::{Path, PathBuf};
 use warmup::{Analysis, Verdict};
+
+const PRECISION_HEADER: [&str; 7] = [
+    "replicates",
+    "metric",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "half_width",
+    "relative_precision",
+];
+
+/// One line of `replications.csv`: a metric's interval after `replicates` replicates.
+#[derive(serde::Serialize)]
+struct PrecisionLine {
+    replicates: u64,
+    metric: String,
+    #[serde(with = "cell::number")]
+    mean: f64,
+    #[serde(with = "cell::number")]
+    ci_low: f64,
+    #[serde(with = "cell::number")]
+    ci_high: f64,
+    #[serde(with = "cell::number")]
+    half_width: f64,
+    #[serde(with = "cell::number")]
+    relative_precision: f64,
+}
+
+const WARMUP_HEADER: [&str; 4] = ["week", "date", "waiting_list_mean", "caseload_mean"];
+
+/// One line of `warmup.csv`: the weekly levels from the start date, mean over replicates.
+#[derive(serde::Serialize)]
+struct WarmupLine {
+    week: usize,
+    date: String,
+    #[serde(with = "cell::number")]
+    waiting_list_mean: f64,
+    #[serde(with = "cell::number")]
+    caseload_mean: f64,
+}
 
 /// Colours for the lines of up to four metrics, then repeating.
 const COLOURS: [RGBColor; 4] = [MAIN, SECOND, THIRD, ACCENT];
@@ -31,24 +71,18 @@ pub fn write_replications(dir: &Path, found: &Found) -> Result<Vec<PathBuf>, Plo
     create(dir)?;
     let mut written = Vec::new();
     let csv = dir.join("replications.csv");
-    write_atomically(&csv, |w| {
-        writeln!(w, "replicates,metric,mean,ci_low,ci_high,half_width,relative_precision")?;
-        for (metric, points) in found.metrics.iter().zip(&found.points) {
-            for p in points {
-                writeln!(
-                    w,
-                    "{},{metric},{},{},{},{},{}",
-                    p.n,
-                    number(p.mean),
-                    number(p.mean - p.half_width),
-                    number(p.mean + p.half_width),
-                    number(p.half_width),
-                    number(p.relative)
-                )?;
-            }
-        }
-        Ok(())
-    })?;
+    let lines = found.metrics.iter().zip(&found.points).flat_map(|(metric, points)| {
+        points.iter().map(move |p| PrecisionLine {
+            replicates: p.n,
+            metric: metric.clone(),
+            mean: p.mean,
+            ci_low: p.mean - p.half_width,
+            ci_high: p.mean + p.half_width,
+            half_width: p.half_width,
+            relative_precision: p.relative,
+        })
+    });
+    write_csv(&csv, &PRECISION_HEADER, lines)?;
     written.push(csv);
     let percent = 100.0 * found.precision;
     let chart = Lines {
@@ -101,14 +135,18 @@ pub fn write_warmup(
     let mut written = Vec::new();
     let weekly = &analysis.weekly;
     let csv = dir.join("warmup.csv");
-    write_atomically(&csv, |w| {
-        writeln!(w, "week,date,waiting_list_mean,caseload_mean")?;
-        for (week, (a, b)) in weekly.waiting_list.iter().zip(&weekly.caseload).enumerate() {
-            let date = units::date_after(start, 7.0 * week as f64);
-            writeln!(w, "{week},{date},{},{}", number(*a), number(*b))?;
-        }
-        Ok(())
-    })?;
+    let lines = weekly
+        .waiting_list
+        .iter()
+        .zip(&weekly.caseload)
+        .enumerate()
+        .map(|(week, (a, b))| WarmupLine {
+            week,
+            date: units::date_after(start, 7.0 * week as f64).to_string(),
+            waiting_list_mean: *a,
+            caseload_mean: *b,
+        });
+    write_csv(&csv, &WARMUP_HEADER, lines)?;
     written.push(csv);
     let line = |label: &str, colour, series: &[f64]| Line {
         label: label.into(),

@@ -19,8 +19,8 @@
 
 use crate::experiment::{self, ExperimentError, Settings};
 use crate::scenario::Scenario;
+use crate::stats::metric;
 use crate::stats::quantile::t_quantile_975;
-use crate::stats::{column, COLUMNS};
 use std::sync::atomic::AtomicBool;
 
 /// The paper's default `kLimit`: the look-ahead in replicates for `n <= 100`.
@@ -136,7 +136,7 @@ pub struct Point {
 /// What to search for.
 #[derive(Clone, Debug)]
 pub struct Options {
-    /// Columns of `replicates.csv` (see [`crate::stats::COLUMNS`]).
+    /// Columns of `replicates.csv` (see [`crate::stats::METRICS`]).
     pub metrics: Vec<String>,
     /// Target relative half-width, such as 0.05 for 5% of the mean.
     pub precision: f64,
@@ -179,7 +179,7 @@ pub struct Found {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReplicationsError {
-    #[error("unknown metric \"{0}\"; allowed: the columns of replicates.csv: {list}", list = COLUMNS.join(", "))]
+    #[error("unknown metric \"{0}\"; allowed: the columns of replicates.csv: {list}", list = metric::column_list())]
     UnknownMetric(String),
     #[error("precision must be a fraction above 0 and below 1 (0.05 is 5% of the mean); got {0}")]
     Precision(f64),
@@ -210,7 +210,7 @@ pub fn find(
     let columns = options
         .metrics
         .iter()
-        .map(|m| column(m).ok_or_else(|| ReplicationsError::UnknownMetric(m.clone())))
+        .map(|m| metric::index(m).ok_or_else(|| ReplicationsError::UnknownMetric(m.clone())))
         .collect::<Result<Vec<_>, _>>()?;
     if !(options.precision > 0.0 && options.precision < 1.0) {
         return Err(ReplicationsError::Precision(options.precision));
@@ -241,7 +241,10 @@ pub fn find(
             done += 1;
             let mut precise = true;
             for ((c, run), pts) in columns.iter().zip(&mut running).zip(&mut points) {
-                run.push(row[*c]);
+                // A replicate with nothing to measure this metric on adds no value to its mean.
+                if let Some(value) = row[*c] {
+                    run.push(value);
+                }
                 let relative = run.relative();
                 precise &= relative <= options.precision;
                 pts.push(Point {

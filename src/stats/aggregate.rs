@@ -7,8 +7,8 @@
 //! replicate before anything is summed. Results therefore do not depend on
 //! how replicates were spread over threads or machines.
 
+use super::metric::{replicate_row, Metric, Row, METRICS};
 use super::quantile::{percentile_counts, Summary};
-use super::row::{replicate_row, Row, COLUMNS};
 use crate::model::ReplicateRecord;
 
 /// Width of a histogram bin in days.
@@ -220,19 +220,26 @@ impl Aggregate {
         &self.rows
     }
 
-    /// A summary of every column of `replicates.csv`, in column order.
-    pub fn summaries(&self) -> Vec<(&'static str, Summary)> {
-        let rows = self.rows_sorted();
-        let mut column = Vec::with_capacity(rows.len());
-        COLUMNS
-            .iter()
-            .enumerate()
-            .map(|(c, name)| {
-                column.clear();
-                column.extend(rows.iter().map(|(_, r)| r[c]));
-                (*name, Summary::of(&column))
-            })
+    /// A summary of every metric over the replicates that have a value for
+    /// it, in the column order of `replicates.csv`.
+    pub fn summaries(&self) -> Vec<(&'static Metric, Summary)> {
+        (0..METRICS.len())
+            .map(|c| (&METRICS[c], Summary::of_present(&self.column(c))))
             .collect()
+    }
+
+    /// One metric's values (by index in [`METRICS`]), in replicate order.
+    pub fn column(&self, c: usize) -> Vec<Option<f64>> {
+        self.rows_sorted().iter().map(|(_, r)| r[c]).collect()
+    }
+
+    /// The events processed over every replicate.
+    pub fn events(&self) -> u64 {
+        let c = super::metric::index("events").expect("the metric table has events");
+        self.rows_sorted()
+            .iter()
+            .map(|(_, row)| row[c].unwrap_or(0.0) as u64)
+            .sum()
     }
 
     /// The number of weekly snapshots.

@@ -24,6 +24,12 @@ pub struct PairedDifference {
     pub unpaired_high: f64,
 }
 
+/// The replicates where both scenarios have a value, as two lists in
+/// replicate order: a replicate empty on either side cannot be paired.
+pub fn present_pairs(base: &[Option<f64>], other: &[Option<f64>]) -> (Vec<f64>, Vec<f64>) {
+    base.iter().zip(other).filter_map(|(b, o)| Some(((*b)?, (*o)?))).unzip()
+}
+
 /// The summary of the replicate-by-replicate differences `other[r] - base[r]`.
 pub fn paired_summary(base: &[f64], other: &[f64]) -> Summary {
     let differences: Vec<f64> = base.iter().zip(other).map(|(b, o)| o - b).collect();

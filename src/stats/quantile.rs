@@ -74,6 +74,8 @@ pub fn percentiles_unsorted<const K: usize>(values: &mut [f64], ps: [f64; K]) ->
 /// Mean, 95% t-interval on the mean, sample standard deviation and percentiles of a column.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Summary {
+    /// How many values were summarised (replicates with a value).
+    pub n: usize,
     pub mean: f64,
     pub ci_low: f64,
     pub ci_high: f64,
@@ -86,6 +88,13 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Summarises the values that are present, skipping empty ones (a
+    /// replicate with nothing to measure a metric on), in the order given.
+    pub fn of_present(values: &[Option<f64>]) -> Summary {
+        let present: Vec<f64> = values.iter().flatten().copied().collect();
+        Summary::of(&present)
+    }
+
     /// Summarises the values, in the order given (so that sums are reproducible).
     /// With one value the interval and sd are NaN: one replicate says nothing about spread.
     pub fn of(values: &[f64]) -> Summary {
@@ -101,6 +110,7 @@ impl Summary {
         sorted.sort_by(f64::total_cmp);
         let q = |p| percentile_sorted(&sorted, p);
         Summary {
+            n,
             mean,
             ci_low: mean - half,
             ci_high: mean + half,

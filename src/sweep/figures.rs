@@ -4,20 +4,18 @@
 use super::{show, tornado_bars, Design, Plan, PointResult};
 use crate::plot::charts::{Chart, ParameterLine, ParameterLines, Tornado, TornadoRow};
 use crate::plot::{write_chart, PlotError};
-use crate::report::KEY_FIGURES;
+use crate::stats::metric::{self, Unit};
 use std::path::Path;
 use toml::Value;
 
 /// The most lines one chart shows; a legend longer than this cannot be read.
 const MAX_LINES: usize = 8;
 
-/// Label, unit and scale of a metric: from the report's key figures, or the column name.
-fn describe_metric(metric: &str) -> (String, &'static str, f64) {
-    KEY_FIGURES
-        .iter()
-        .find(|k| k.1 == metric)
-        .map(|k| (k.0.to_string(), k.2, k.3))
-        .unwrap_or((metric.to_string(), "", 1.0))
+/// Label, unit and scale of a metric, from the metric table (the column name if it is not there).
+fn describe_metric(column: &str) -> (String, Option<Unit>, f64) {
+    metric::by_column(column)
+        .map(|m| (m.label.to_string(), Some(m.unit), m.unit.scale()))
+        .unwrap_or((column.to_string(), None, 1.0))
 }
 
 fn lower_first(text: &str) -> String {
@@ -37,8 +35,8 @@ fn save(dir: &Path, name: &str, chart: &impl Chart) -> Result<(), PlotError> {
 pub(super) fn write(plan: &Plan, results: &[PointResult], dir: &Path) -> Result<(), PlotError> {
     match &plan.design {
         Design::Grid => {
-            for (_, metric, _, _) in KEY_FIGURES {
-                save(dir, &format!("sweep_{metric}"), &lines(plan, results, metric))?;
+            for m in metric::key_metrics() {
+                save(dir, &format!("sweep_{}", m.column), &lines(plan, results, m.column))?;
             }
         }
         Design::Tornado { metric, .. } => save(dir, "tornado", &tornado(plan, results, metric))?,
@@ -83,11 +81,7 @@ fn lines(plan: &Plan, results: &[PointResult], metric: &str) -> ParameterLines {
         String::new()
     };
     let legend_title = others.iter().map(|a| a.key.as_str()).collect::<Vec<_>>().join(", ");
-    let unit = if unit.is_empty() {
-        String::new()
-    } else {
-        format!("{unit} ")
-    };
+    let unit = unit.map_or(String::new(), |u| format!("{} ", u.shown()));
     ParameterLines {
         title: format!("{}: {}{shown}", plan.base.scenario.name, lower_first(&label)),
         x_desc: first.key.clone(),
@@ -118,9 +112,9 @@ fn tornado(plan: &Plan, results: &[PointResult], metric: &str) -> Tornado {
         .collect();
     // The base is the scenario as it is; the title and the zero line say so.
     let x_desc = match unit {
-        "%" => format!("percentage-point change from {base:.1}% (paired 95% CI)"),
-        "" => format!("change from {base:.1} (paired 95% CI)"),
-        unit => format!("change from {base:.1} {unit} (paired 95% CI)"),
+        Some(Unit::Share) => format!("percentage-point change from {base:.1}% (paired 95% CI)"),
+        None => format!("change from {base:.1} (paired 95% CI)"),
+        Some(unit) => format!("change from {base:.1} {} (paired 95% CI)", unit.shown()),
     };
     Tornado {
         title: format!("{}: what moves {}", plan.base.scenario.name, lower_first(&label)),

@@ -22,8 +22,9 @@ use crate::output::{self, OutputError, RunInfo};
 use crate::plot::PlotError;
 use crate::scenario::edit::EditError;
 use crate::scenario::LoadedScenario;
-use crate::stats::paired::paired_summary;
-use crate::stats::{column, Summary, COLUMNS};
+use crate::stats::metric::{self, Metric};
+use crate::stats::paired::{paired_summary, present_pairs};
+use crate::stats::Summary;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use toml::Value;
@@ -187,10 +188,10 @@ pub fn grid(base: LoadedScenario, sets: &[String]) -> Result<Plan, SweepError> {
 /// bare key holding a number or a time goes 20% either side of its value
 /// (whole numbers rounded, and at least one apart).
 pub fn tornado(base: LoadedScenario, specs: &[String], metric: &str) -> Result<Plan, SweepError> {
-    if column(metric).is_none() {
+    if metric::index(metric).is_none() {
         return Err(SweepError::Usage(format!(
             "--metric {metric}: not a metric; use a column of replicates.csv, such as {}",
-            crate::report::KEY_FIGURES.map(|k| k.1).join(", ")
+            metric::key_metrics().map(|m| m.column).collect::<Vec<_>>().join(", ")
         )));
     }
     if specs.is_empty() {
@@ -338,13 +339,13 @@ pub fn show(v: &Value) -> String {
 
 /// What a finished point reports: its summaries, and the tornado metric per replicate (for paired differences).
 pub struct PointResult {
-    pub summaries: Vec<(&'static str, Summary)>,
-    pub metric_by_replicate: Vec<f64>,
+    pub summaries: Vec<(&'static Metric, Summary)>,
+    pub metric_by_replicate: Vec<Option<f64>>,
 }
 
 impl PointResult {
     pub fn metric(&self, name: &str) -> Option<Summary> {
-        self.summaries.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
+        self.summaries.iter().find(|(m, _)| m.column == name).map(|(_, s)| *s)
     }
 }
 
@@ -363,7 +364,7 @@ pub fn run(
     std::fs::create_dir_all(dir).map_err(|e| OutputError::new(dir, e))?;
     output::remove_if_present(&dir.join(files::SWEEP_CSV))?;
     let metric = match &plan.design {
-        Design::Tornado { metric, .. } => column(metric),
+        Design::Tornado { metric, .. } => metric::index(metric),
         Design::Grid => None,
     };
     let mut results = Vec::with_capacity(plan.points.len());
@@ -378,14 +379,12 @@ pub fn run(
                 outcome: &outcome,
             },
         )?;
-        crate::plot::draw_folder(&sub)?;
+        crate::report::draw_folder(&sub)?;
         files::write_point(&sub, plan, point)?;
         let agg = &outcome.aggregate;
         let result = PointResult {
             summaries: agg.summaries(),
-            metric_by_replicate: metric
-                .map(|c| agg.rows_sorted().iter().map(|(_, row)| row[c]).collect())
-                .unwrap_or_default(),
+            metric_by_replicate: metric.map(|c| agg.column(c)).unwrap_or_default(),
         };
         progress(i, point, &result);
         results.push(result);
@@ -429,7 +428,11 @@ pub fn tornado_bars(plan: &Plan, results: &[PointResult]) -> Vec<TornadoBar> {
     let Some(base) = results.first() else {
         return Vec::new();
     };
-    let change = |i: usize| paired_summary(&base.metric_by_replicate, &results[i].metric_by_replicate);
+    // Replicates empty on either side (nobody's wait measured) cannot be paired.
+    let change = |i: usize| {
+        let (b, o) = present_pairs(&base.metric_by_replicate, &results[i].metric_by_replicate);
+        paired_summary(&b, &o)
+    };
     let mut bars: Vec<TornadoBar> = keys
         .iter()
         .enumerate()
@@ -447,9 +450,9 @@ pub fn tornado_bars(plan: &Plan, results: &[PointResult]) -> Vec<TornadoBar> {
     bars
 }
 
-/// Every metric summarised in `sweep.csv`: the columns of `replicates.csv`.
-pub fn metrics() -> &'static [&'static str] {
-    &COLUMNS
+/// Every metric summarised in `sweep.csv`: the metric table's, in the column order of `replicates.csv`.
+pub fn metrics() -> impl Iterator<Item = &'static str> {
+    metric::METRICS.iter().map(|m| m.column)
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use spcap::experiment::{self, Settings};
 use spcap::scenario::{self, LoadedScenario};
 use spcap::stats::quantile::t_quantile;
-use spcap::stats::{column, Aggregate, Row};
+use spcap::stats::{metric, Aggregate, Row};
 use std::process::{Command, Output};
 use std::sync::atomic::AtomicBool;
 
@@ -26,10 +26,14 @@ pub fn run(loaded: &LoadedScenario, replicates: u64, seed: u64, threads: usize) 
         .aggregate
 }
 
-/// One column of the rows, in replicate order.
+/// One column of the rows, in replicate order; NaN where a replicate has no
+/// value (nobody's wait measured).
 pub fn col(agg: &Aggregate, name: &str) -> Vec<f64> {
-    let c = column(name).unwrap_or_else(|| panic!("no column {name}"));
-    agg.rows_sorted().iter().map(|(_, r): &(u64, Row)| r[c]).collect()
+    let c = metric::index(name).unwrap_or_else(|| panic!("no column {name}"));
+    agg.rows_sorted()
+        .iter()
+        .map(|(_, r): &(u64, Row)| r[c].unwrap_or(f64::NAN))
+        .collect()
 }
 
 pub fn mean(v: &[f64]) -> f64 {

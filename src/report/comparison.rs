@@ -1,14 +1,32 @@
-//! `comparison.html`: the comparison as one self-contained page in the style
-//! of the run report, opening with a plain-language verdict per key metric.
-//! Every number it shows comes from the [`Comparison`] that `comparison.csv`
-//! is written from; each verdict carries the exact values as data attributes.
+//! The comparison page: `comparison.html`, one self-contained page in the
+//! style of the run report, opening with a plain-language verdict per key
+//! metric of the metric table. Every number it shows comes from the
+//! [`Comparison`] that `comparison.csv` is written from; each verdict carries
+//! the exact values as data attributes. [`write`] writes a comparison
+//! folder's own files, this page last.
 
-use super::verdict::{self, Direction, KEY_METRICS};
-use super::Comparison;
-use crate::plot::{Figure, Results};
-use crate::report::{escape, figures_html, CSS};
+use super::kit::{escape, figures_html, page_start};
+use crate::compare::verdict::{self, Direction};
+use crate::compare::{files, CompareError, Comparison};
+use crate::output::Results;
+use crate::plot::{Figure, PlotError};
 use crate::scenario::units;
-use std::path::Path;
+use crate::stats::metric;
+use std::path::{Path, PathBuf};
+
+/// Writes the comparison's files, `comparison.html` last. `results` are the
+/// scenarios' own folders, read back, base first. Nothing is written unless
+/// every figure was drawn.
+pub fn write(dir: &Path, c: &Comparison, results: &[Results]) -> Result<Vec<PathBuf>, CompareError> {
+    let figures = crate::compare::figures::figures(c, results).map_err(|message| PlotError::Draw {
+        chart: dir.display().to_string(),
+        message,
+    })?;
+    let page = html(c, &figures, results, dir);
+    let mut written = files::write_tables(dir, c)?;
+    super::write_figures_and_page(dir, &figures, "comparison.html", &page, &mut written)?;
+    Ok(written)
+}
 
 /// The page's HTML. `results` are the scenarios' own folders, base first.
 pub fn html(c: &Comparison, figures: &[Figure], results: &[Results], dir: &Path) -> String {
@@ -16,8 +34,10 @@ pub fn html(c: &Comparison, figures: &[Figure], results: &[Results], dir: &Path)
     let mut out = String::new();
     let others = names[1..].join(", ");
     let title = format!("{others} against {}", names[0]);
-    out.push_str(&format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}: spcap comparison</title>\n<style>\n{CSS}ul.verdict li {{ margin-bottom: 0.4rem; }}\ntd.num {{ text-align: right; font-variant-numeric: tabular-nums; }}\n</style>\n</head>\n<body>\n<h1>{title}</h1>\n"
+    out.push_str(&page_start(
+        &title,
+        "spcap comparison",
+        "ul.verdict li { margin-bottom: 0.4rem; }\ntd.num { text-align: right; font-variant-numeric: tabular-nums; }\nli.better::marker { color: #1b7837; }\nli.worse::marker { color: #b2182b; }\n",
     ));
     if let Some(m) = results.first().map(|r| &r.meta) {
         let from = units::date_after(m.start, m.warm_up_days);
@@ -36,11 +56,19 @@ pub fn html(c: &Comparison, figures: &[Figure], results: &[Results], dir: &Path)
     for (i, name) in names.iter().enumerate().skip(1) {
         out.push_str(&format!("<h3>{name}</h3>\n<ul class=\"verdict\">\n"));
         for (_, w, d, sentence) in verdicts.iter().filter(|v| v.0 == i) {
+            let direction = Direction::of(d);
+            let judgement = direction.judgement(w);
+            // Better or worse for the service, by the metric table's rule: a class for the colour, words for the reader.
+            let (class, said) = match judgement {
+                "" => (String::new(), String::new()),
+                "better" => (" class=\"better\"".to_string(), "<strong>Better:</strong> ".to_string()),
+                _ => (" class=\"worse\"".to_string(), "<strong>Worse:</strong> ".to_string()),
+            };
             out.push_str(&format!(
-                "<li id=\"verdict-{}-{}\" data-direction=\"{}\" data-difference=\"{}\" data-low=\"{}\" data-high=\"{}\">{}</li>\n",
+                "<li id=\"verdict-{}-{}\"{class} data-direction=\"{}\" data-difference=\"{}\" data-low=\"{}\" data-high=\"{}\" data-judgement=\"{judgement}\">{said}{}</li>\n",
                 escape(&c.labels[i]),
-                w.metric,
-                Direction::of(d).as_str(),
+                w.column,
+                direction.as_str(),
                 crate::output::number(d.mean),
                 crate::output::number(d.ci_low),
                 crate::output::number(d.ci_high),
@@ -77,16 +105,16 @@ pub fn html(c: &Comparison, figures: &[Figure], results: &[Results], dir: &Path)
         out.push_str(&format!("<th>{n}</th>"));
     }
     out.push_str("</tr></thead>\n<tbody>\n");
-    for (label, metric, unit, scale) in crate::report::KEY_FIGURES {
-        out.push_str(&format!("<tr><td>{label} ({unit})</td>"));
+    for k in metric::key_metrics() {
+        out.push_str(&format!("<tr><td>{}</td>", escape(&k.label_with_unit())));
         for i in 0..c.names.len() {
-            let s = c.get(metric, i).map(|m| m.summary);
+            let s = c.get(k.column, i).map(|m| m.summary);
             let cell = s.map_or(String::new(), |s| {
                 format!(
-                    "{:.1}<br><small>{:.1} to {:.1}</small>",
-                    s.mean * scale,
-                    s.ci_low * scale,
-                    s.ci_high * scale
+                    "{}<br><small>{} to {}</small>",
+                    k.format(s.mean),
+                    k.format(s.ci_low),
+                    k.format(s.ci_high)
                 )
             });
             out.push_str(&format!("<td class=\"num\">{cell}</td>"));
@@ -103,11 +131,12 @@ pub fn html(c: &Comparison, figures: &[Figure], results: &[Results], dir: &Path)
         out.push_str(&format!(
             "<h3>{name}</h3>\n<table class=\"key\">\n<thead><tr><th>Measure</th><th>Paired difference (95% interval)</th><th>Unpaired interval</th><th>Narrower by</th></tr></thead>\n<tbody>\n"
         ));
-        for w in &KEY_METRICS {
-            let Some(d) = c.get(w.metric, i).and_then(|m| m.difference) else {
+        for w in metric::key_metrics() {
+            let Some(d) = c.get(w.column, i).and_then(|m| m.difference) else {
                 continue;
             };
-            let places = verdict::decimals((d.unpaired_high - d.unpaired_low) * w.scale / 2.0);
+            let scale = w.unit.scale();
+            let places = verdict::decimals((d.unpaired_high - d.unpaired_low) * scale / 2.0);
             let ratio = d.width_ratio();
             let ratio = if ratio.is_finite() {
                 format!("{ratio:.1}×")
@@ -118,10 +147,10 @@ pub fn html(c: &Comparison, figures: &[Figure], results: &[Results], dir: &Path)
             };
             out.push_str(&format!(
                 "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{} to {}</td><td class=\"num\">{ratio}</td></tr>\n",
-                w.label,
+                w.short,
                 escape(&verdict::difference_text(w, &d)),
-                verdict::signed(d.unpaired_low * w.scale, places),
-                verdict::signed(d.unpaired_high * w.scale, places),
+                verdict::signed(d.unpaired_low * scale, places),
+                verdict::signed(d.unpaired_high * scale, places),
             ));
         }
         out.push_str("</tbody>\n</table>\n");
