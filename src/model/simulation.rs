@@ -230,7 +230,9 @@ impl<'a, T: Trace> Run<'a, T> {
                 let mut first_contact_after = 0.0;
                 match kind {
                     0 => {
-                        r.needs_onward = true;
+                        // Held for a place of their category; a group that needs
+                        // no VCSE service has none, and its people just continue.
+                        r.needs_onward = r.category.is_some();
                         r.done = planning;
                         r.decision_time = Some(0.0);
                     }
@@ -249,7 +251,7 @@ impl<'a, T: Trace> Run<'a, T> {
                     }
                 }
                 r.stage = Stage::Waiting {
-                    resume_holding: kind == 0,
+                    resume_holding: kind == 0 && r.needs_onward,
                     first_contact_after,
                 };
             }
