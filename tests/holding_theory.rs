@@ -519,13 +519,12 @@ impl HoldEnds {
 }
 
 #[test]
-#[ignore = "known defect: check-in times are accumulated by repeated addition, so rounding sometimes puts the check-in due at the deadline just before it"]
 fn no_check_in_falls_at_the_deadline() {
     // With D = 5 × 10 days the fifth check-in coincides with the deadline and,
-    // by the model's rule, does not happen. `hold` adds the interval to the
-    // start of holding again and again and compares with decision + D; for
-    // some decision times the sum rounds below it, and the person is tested
-    // for disengagement (and may disengage) at the deadline.
+    // by the model's rule, does not happen. Were the check-in times built by
+    // adding the interval again and again, for some decision times the sum
+    // would round below decision + D and the person would be tested for
+    // disengagement (and could disengage) at the deadline.
     let loaded = no_places(0.2, 10.0, 50.0);
     let plan = Plan::new(&loaded.scenario);
     let mut sim = Simulation::new();

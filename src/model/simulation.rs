@@ -754,14 +754,20 @@ impl<'a, T: Trace> Run<'a, T> {
         let deadline = holding.max_holding.map_or(f64::INFINITY, |m| decided + m);
         let mut rng = person_stream(self.rng.support_key, r.stream, r.part);
         let interval = holding.check_in_interval;
-        let mut check_in = now + interval;
         let mut end = None;
-        while check_in < deadline && check_in <= self.end {
+        // The k-th check-in is at start + k·interval, computed afresh rather
+        // than by adding the interval again and again: repeated addition
+        // drifts, and a check-in due at the deadline could round to just
+        // before it and be counted.
+        for k in 1u32.. {
+            let check_in = now + f64::from(k) * interval;
+            if check_in >= deadline || check_in > self.end {
+                break;
+            }
             if rng.random::<f64>() < disengage_probability(self.plan, r, check_in) {
                 end = Some((check_in, false));
                 break;
             }
-            check_in += interval;
         }
         if end.is_none() && deadline <= self.end {
             end = Some((deadline, true));
