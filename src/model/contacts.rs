@@ -191,24 +191,9 @@ mod tests {
     use super::*;
     use crate::model::referral::tests::referral;
     use crate::model::referral::ReferralId;
-    use crate::scenario;
-
-    /// A scenario from TOML text, through the same loading as a file.
-    fn scenario_from(toml: &str) -> scenario::Scenario {
-        scenario::load_str(toml, "test.toml")
-            .expect("the test scenario is valid")
-            .scenario
-    }
 
     /// One group: 6 contacts a week apart, no disengagement, the plan at the third.
     const ONE_GROUP: &str = r#"
-[calendar]
-start = "2024-04-01"
-horizon = "1y"
-
-[referrals]
-rate_per_month = 10
-
 [client_groups.only]
 share = 1
 contacts = 6
@@ -229,7 +214,7 @@ places = 5
 
     #[test]
     fn a_stretch_stops_at_the_onward_decision_then_runs_to_the_last_contact() {
-        let s = scenario_from(ONE_GROUP);
+        let s = crate::model::test_scenario(ONE_GROUP);
         let plan = Plan::new(&s);
         let mut r = referral(ReferralId(0));
         r.contacts = 6;
@@ -245,7 +230,7 @@ places = 5
 
     #[test]
     fn a_replay_counts_the_contacts_done_before_an_interruption() {
-        let s = scenario_from(ONE_GROUP);
+        let s = crate::model::test_scenario(ONE_GROUP);
         let plan = Plan::new(&s);
         let mut r = referral(ReferralId(0));
         r.contacts = 6;

@@ -38,6 +38,18 @@ pub mod simulation;
 pub mod vcse;
 pub mod waiting_list;
 
+/// A scenario for the parts' unit tests: a year from 2024-04-01 with ten
+/// referrals a month, then the test's own sections, loaded and validated as
+/// a file is.
+#[cfg(test)]
+pub(crate) fn test_scenario(sections: &str) -> crate::scenario::Scenario {
+    let text =
+        format!("[calendar]\nstart = \"2024-04-01\"\nhorizon = \"1y\"\n[referrals]\nrate_per_month = 10\n{sections}");
+    crate::scenario::load_str(&text, "test.toml")
+        .expect("the test scenario is valid")
+        .scenario
+}
+
 pub use plan::Plan;
 pub use record::{Exit, NoTrace, ReplicateRecord, Trace, WEEKLY_METRICS};
 pub use simulation::{Simulation, TooLarge};

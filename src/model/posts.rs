@@ -288,14 +288,8 @@ mod tests {
     use super::*;
 
     fn link_workers(caseload_per_fte: f64, absence: f64, induction_factor: f64) -> LinkWorkers {
-        let loaded = crate::scenario::load_str(
-            &format!(
-                r#"
-[calendar]
-start = "2024-04-01"
-horizon = "1y"
-[referrals]
-rate_per_month = 10
+        crate::model::test_scenario(&format!(
+            r#"
 [client_groups.only]
 share = 1
 categories = {{ social = 1 }}
@@ -310,11 +304,8 @@ name = "Group"
 category = "social"
 places = 5
 "#
-            ),
-            "test.toml",
-        )
-        .expect("valid");
-        loaded.scenario.link_workers.clone()
+        ))
+        .link_workers
     }
 
     #[test]

@@ -223,12 +223,8 @@ mod tests {
     /// Two services of one category and one of another; a disruption halves
     /// the first from day 10 to day 20.
     fn scenario() -> scenario::Scenario {
-        let text = r#"
-[calendar]
-start = "2024-04-01"
-horizon = "1y"
-[referrals]
-rate_per_month = 10
+        crate::model::test_scenario(
+            r#"
 [client_groups.only]
 share = 1
 categories = { social = 1 }
@@ -251,8 +247,8 @@ from = "2024-04-11"
 to = "2024-04-21"
 services = ["A"]
 capacity_factor = 0.5
-"#;
-        scenario::load_str(text, "test.toml").expect("valid").scenario
+"#,
+        )
     }
 
     fn opened(plan: &Plan) -> Services {
