@@ -645,3 +645,102 @@ fn allocation_goes_to_the_post_with_most_free_places_and_held_people_keep_theirs
         );
     }
 }
+
+// ----- a handover, through the trace --------------------------------------
+
+/// Follows the waiting list through the trace: who is returned to it by a
+/// handover, and who is allocated next.
+#[derive(Default)]
+struct Handovers {
+    /// People returned by the latest handover who have not been allocated yet.
+    returned: Vec<u32>,
+    /// Allocations made while some of them were still waiting.
+    allocations_after_handover: usize,
+    /// Allocations that went to someone else while a returned person waited.
+    overtaken: Vec<String>,
+}
+
+impl Handovers {
+    fn on(&mut self, time: f64, what: &'static str, referral: Option<u32>, _: Option<u32>) {
+        match what {
+            "returned_to_waiting_list" => self.returned.push(referral.expect("a referral")),
+            "allocated" if !self.returned.is_empty() => {
+                let who = referral.expect("a referral");
+                self.allocations_after_handover += 1;
+                match self.returned.iter().position(|&r| r == who) {
+                    Some(i) => {
+                        self.returned.remove(i);
+                    }
+                    None => self.overtaken.push(format!(
+                        "day {time:.1}: referral {who} allocated while {:?} waited after a handover",
+                        self.returned
+                    )),
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn a_handover_puts_the_caseload_at_the_head_of_the_waiting_list() {
+    // One post, so that a leaver's caseload has nowhere to go but back to the
+    // waiting list; a load far above its capacity, so that a long list is
+    // already waiting behind them; nobody drifts away at the handover and
+    // nobody gives up waiting. When the new starter begins, every returned
+    // person must be allocated before anyone who was waiting already.
+    let loaded = scenario(
+        r#"
+[calendar]
+start = "2024-04-01"
+warm_up = "0d"
+horizon = "3y"
+[referrals]
+rate_per_month = 20
+[client_groups.only]
+share = 1
+contacts = 6
+contact_interval = "14d"
+disengage_per_contact = 0
+onward_need = 0
+planning_contact = 3
+categories = { social = 1 }
+[link_workers]
+caseload_per_fte = 10
+handover_disengage = 0
+turnover = { annual_rate = 3 }
+recruitment_delay = "30d"
+induction = { duration = "0d" }
+[[link_workers.posts]]
+count = 1
+[[vcse.services]]
+name = "Group"
+category = "social"
+places = 5
+"#,
+    );
+    let plan = Plan::new(&loaded.scenario);
+    let mut sim = Simulation::new();
+    let mut handed_back = 0;
+    for r in 0..5 {
+        let mut trace = Handovers::default();
+        sim.run(
+            &plan,
+            11,
+            r,
+            &mut Events(|time, what, referral, worker| trace.on(time, what, referral, worker)),
+        )
+        .expect("the test scenario fits in a replicate");
+        assert!(
+            trace.overtaken.is_empty(),
+            "replicate {r}: {} allocations overtook people returned by a handover; first: {}",
+            trace.overtaken.len(),
+            trace.overtaken[0]
+        );
+        handed_back += trace.allocations_after_handover;
+    }
+    assert!(
+        handed_back > 50,
+        "only {handed_back} people were handed back: too few to test the rule"
+    );
+}
