@@ -744,3 +744,50 @@ places = 5
         "only {handed_back} people were handed back: too few to test the rule"
     );
 }
+
+// ----- the people present at the start --------------------------------------
+
+#[test]
+fn people_on_caseloads_at_the_start_have_no_waiting_time_and_the_waiting_do() {
+    // With no warm-up, people present at the start are counted. Those held or
+    // on a caseload were allocated before the start, so no waiting time of
+    // theirs is known and they are not newly supported; those waiting are,
+    // and their waits include the time waited before the start. Turnover is
+    // off, so each person is allocated once.
+    let loaded = baseline_with(
+        "[calendar]\nwarm_up = \"0d\"\nhorizon = \"6m\"\n\
+         [link_workers]\nturnover = { annual_rate = 0 }\n\
+         [initial_state]\nheld = 5\non_caseload = 20\nwaiting = 40\n\
+         waited_so_far = { dist = \"uniform\", min = \"10d\", max = \"20d\" }\n",
+    );
+    let plan = Plan::new(&loaded.scenario);
+    let mut sim = Simulation::new();
+    for r in 0..5 {
+        let mut allocations = 0u64;
+        let rec = sim
+            .run(
+                &plan,
+                5,
+                r,
+                &mut Events(|_, what, _, _| allocations += u64::from(what == "allocated")),
+            )
+            .expect("the test scenario fits in a replicate");
+        assert_eq!(
+            rec.supported,
+            allocations - 25,
+            "replicate {r}: everyone allocated but the 25 held or on caseloads at the start is newly supported"
+        );
+        assert_eq!(
+            rec.waiting_times.len() as u64,
+            rec.supported,
+            "replicate {r}: one wait per person supported"
+        );
+        // The initial waiting are allocated first among the waiting, and each
+        // has waited at least 10 days before the start.
+        let known_before_start = rec.waiting_times.iter().filter(|w| **w >= 10.0).count();
+        assert!(
+            known_before_start >= 40,
+            "replicate {r}: only {known_before_start} waits of 10 days or more"
+        );
+    }
+}

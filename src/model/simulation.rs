@@ -1085,9 +1085,16 @@ mod tests {
         let loaded = crate::scenario::load(Path::new("scenarios/baseline.toml")).expect("the baseline loads");
         let plan = Plan::new(&loaded.scenario);
         let mut sim = Simulation::new();
-        let referrals = sim.run(&plan, 3, 0, &mut NoTrace).expect("fits").referrals;
+        let record = sim.run(&plan, 3, 0, &mut NoTrace).expect("fits");
+        let (referrals, peak, end) = (record.referrals, record.waiting_list_peak, record.in_system_end);
         let slots = sim.referral_slots();
         assert!(referrals > 5_000, "{referrals} referrals measured");
+        // Everyone waiting at the peak, and everyone in the service at the
+        // end, had a slot at once.
+        assert!(
+            slots >= peak.max(end as u32) as usize,
+            "{slots} slots, fewer than the {peak} people waiting at the peak or {end} in the service at the end"
+        );
         assert!(
             slots * 10 < referrals as usize,
             "{slots} slots for {referrals} referrals: slots are not being reused"
