@@ -918,3 +918,56 @@ places = 0
         "only {re_held} people were held again after a handover: too few to test"
     );
 }
+
+#[test]
+fn people_on_caseloads_at_the_start_are_part_way_through_their_support() {
+    // 600 people on caseloads at the start, nobody referred after it. Each
+    // has 6 contacts 14 days apart, the onward decision at the third, and
+    // needs a VCSE place, of which there are plenty. By the model's rule
+    // (docs/scenario.md, [initial_state]) each has had k contacts, k uniform
+    // on 0..=5, and the next falls U × 14 days after the start, U uniform; so
+    // the last is on day 14·U + 14·(5 − k), 42 days on average (sd about 24),
+    // and those with k < 3 (half of them) are still to make their onward
+    // decision and take a place, while the others are connected already.
+    let people = 600;
+    let loaded = everyone_needs_a_place(
+        "warm_up = \"0d\"\nhorizon = \"1y\"\n",
+        "rate_per_month = 1\nchanges = [{ from = \"2020-01-01\", multiplier = 0 }]\n",
+        "contacts = 6\nplanning_contact = 3\ncontact_interval = \"14d\"\ndisengage_per_contact = 0\n",
+        "",
+        &format!("{ROOM_FOR_EVERYONE}[initial_state]\non_caseload = {people}\n"),
+        "places = 10000\nattendance = \"30d\"\n",
+    );
+    let plan = Plan::new(&loaded.scenario);
+    let mut sim = Simulation::new();
+    let (mut connected, mut completed, mut last_contact) = (0u32, 0u32, Vec::new());
+    sim.run(
+        &plan,
+        17,
+        0,
+        &mut Events(|time, what, _, _| match what {
+            "connected" => connected += 1,
+            "completed_connected" => {
+                completed += 1;
+                last_contact.push(time);
+            }
+            _ => {}
+        }),
+    )
+    .expect("the test scenario fits in a replicate");
+    assert_eq!(completed, people, "everyone completes support, connected");
+    let n = f64::from(people);
+    let half = n / 2.0;
+    let sd = (n * 0.25).sqrt();
+    assert!(
+        (f64::from(connected) - half).abs() < 4.0 * sd,
+        "{connected} of {people} took a place after the start; expected about {half} (sd {sd:.1})"
+    );
+    let mean = last_contact.iter().sum::<f64>() / n;
+    let se = (196.0 * 35.0 / 12.0 + 196.0 / 12.0_f64).sqrt() / n.sqrt();
+    assert!(
+        (mean - 42.0).abs() < 4.0 * se,
+        "mean day of the last contact {mean:.2}, expected 42 ± {:.2}",
+        4.0 * se
+    );
+}
