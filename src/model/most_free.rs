@@ -71,9 +71,18 @@ impl MostFree {
             return;
         }
         self.nodes[node].0 = free;
+        // Each node is decided by its children alone, so once a node comes
+        // out as it was, every node above it stands too. A post that has
+        // just taken someone on was usually the best, and the change goes
+        // to the root; one that has just let someone go usually stays
+        // behind the best, and the walk stops a level or two up.
         while node > 1 {
             node /= 2;
-            self.nodes[node] = self.better(2 * node);
+            let best = self.better(2 * node);
+            if self.nodes[node] == best {
+                break;
+            }
+            self.nodes[node] = best;
         }
     }
 
