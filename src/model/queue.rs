@@ -232,6 +232,17 @@ impl EventQueue {
         Some(Self::decode(key))
     }
 
+    /// The slot of the event after the one just popped, if it is already
+    /// in the sorted bucket: the next referral the loop will touch.
+    #[inline]
+    pub fn following_slot(&self) -> Option<u32> {
+        let bucket = &self.buckets[(self.scan % DAYS) as usize];
+        (self.sorted == self.scan)
+            .then(|| bucket.last())
+            .flatten()
+            .map(|&k| Self::decode(k).slot)
+    }
+
     /// Removes `key`, the earliest event, which [`Self::next_key`] has just found.
     #[inline]
     fn take(&mut self, key: u128) {
@@ -283,6 +294,22 @@ impl EventQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_the_slot_of_the_event_after_the_one_popped() {
+        let mut q = EventQueue::default();
+        q.push(2.5, EventKind::Renege, 1, 7, 0);
+        q.push(2.25, EventKind::SupportStep, 2, 5, 0);
+        q.push(2.75, EventKind::HoldEnds, 3, 9, 0);
+        q.push(40.0, EventKind::HoldEnds, 4, 11, 0);
+        assert_eq!(q.pop().map(|e| e.slot), Some(5));
+        assert_eq!(q.following_slot(), Some(7));
+        q.pop();
+        assert_eq!(q.following_slot(), Some(9));
+        q.pop();
+        // Day 40's bucket is not sorted until the clock reaches it.
+        assert_eq!(q.following_slot(), None);
+    }
 
     #[test]
     fn pops_in_time_order_with_payload_intact() {

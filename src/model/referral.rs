@@ -240,6 +240,30 @@ impl Referrals {
         }
     }
 
+    /// Asks the processor to bring a slot into cache ahead of its use: the
+    /// event loop does so for the next event's referral while it handles
+    /// this one, because in a large service the slots outgrow the cache and
+    /// the wait for memory, not the model's logic, is most of the cost.
+    #[inline]
+    pub fn prefetch(&self, slot: Slot) {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(r) = self.slots.get(slot.0 as usize) {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            // SAFETY: a prefetch is a hint to the cache; it never faults and
+            // reads nothing into the program, and the pointer is a live
+            // reference besides.
+            // A referral straddles two or three cache lines; its first and
+            // last bytes name them all.
+            let first = (r as *const Referral).cast::<i8>();
+            unsafe {
+                _mm_prefetch::<_MM_HINT_T0>(first);
+                _mm_prefetch::<_MM_HINT_T0>(first.wrapping_add(std::mem::size_of::<Referral>() - 1));
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = slot;
+    }
+
     /// Slots ever used (free ones included): the store's size.
     pub fn capacity(&self) -> usize {
         self.slots.len()

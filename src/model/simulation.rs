@@ -309,6 +309,9 @@ impl<'a, T: Trace> Run<'a, T> {
                 if e.time > self.end {
                     break;
                 }
+                if let Some(next) = self.sim.queue.following_slot() {
+                    self.sim.referrals.prefetch(Slot(next));
+                }
                 self.advance(e.time);
                 if self.due_event(e)? {
                     self.sim.record.events += 1;
