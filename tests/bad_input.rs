@@ -327,6 +327,12 @@ fn other_out_of_range_values_are_refused() {
             "from 0 to 10000",
         ),
         (
+            "share = 1",
+            "share = 1\nlater_contacts = { from_contact = 1, interval = \"28d\" }",
+            "client_groups.standard.later_contacts.from_contact",
+            "from 2 to 10000",
+        ),
+        (
             "count = 2",
             "count = 2\nfte = 0",
             "link_workers.posts[0].fte",

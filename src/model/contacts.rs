@@ -165,7 +165,7 @@ fn walk<D: Delivery>(
     let mut k = r.done + 1;
     let mut t = stretch.start;
     if !stretch.contact_at_start {
-        t += group.interval.sample(&mut rng) * D::interval_factor(plan, t);
+        t += group.interval_before(k).sample(&mut rng) * D::interval_factor(plan, t);
     }
     loop {
         t = D::resume(plan, r, t);
@@ -181,7 +181,7 @@ fn walk<D: Delivery>(
         if k >= r.contacts {
             return (Step::Complete, t, k);
         }
-        t += group.interval.sample(&mut rng) * D::interval_factor(plan, t);
+        t += group.interval_before(k + 1).sample(&mut rng) * D::interval_factor(plan, t);
         k += 1;
     }
 }
@@ -226,6 +226,34 @@ places = 5
         r.decision_time = Some(t);
         let (stretch, t) = Stretch::walk(&plan, &r, t, false, 1);
         assert_eq!((stretch.end, stretch.done_at_end, t), (Step::Complete, 6, 45.0));
+    }
+
+    #[test]
+    fn later_contacts_come_at_the_later_interval_from_their_number_on() {
+        let later = ONE_GROUP.replace(
+            "planning_contact = 3",
+            "planning_contact = 3\nlater_contacts = { from_contact = 4, interval = \"28d\" }",
+        );
+        let s = crate::model::test_scenario(&later);
+        let plan = Plan::new(&s);
+        let mut r = referral(ReferralId(0));
+        r.contacts = 6;
+        // Contacts 1-3 a week apart from day 0; contacts 4-6 four weeks apart.
+        let (stretch, t) = Stretch::walk(&plan, &r, 0.0, true, 1);
+        assert_eq!(
+            (stretch.end, stretch.done_at_end, t),
+            (Step::Complete, 6, 14.0 + 3.0 * 28.0)
+        );
+        assert_eq!(stretch.done_by(&plan, &r, 14.0 + 27.0, 1), 3);
+        assert_eq!(stretch.done_by(&plan, &r, 14.0 + 28.0, 1), 4);
+        // Resuming after contact 3, the gap to contact 4 is already a later one.
+        r.done = 3;
+        let (stretch, t) = Stretch::walk(&plan, &r, 100.0, false, 1);
+        assert_eq!((stretch.done_at_end, t), (6, 100.0 + 3.0 * 28.0));
+        // Resuming after contact 2, one weekly gap comes first.
+        r.done = 2;
+        let (_, t) = Stretch::walk(&plan, &r, 100.0, false, 1);
+        assert_eq!(t, 100.0 + 7.0 + 3.0 * 28.0);
     }
 
     #[test]

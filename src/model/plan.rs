@@ -30,7 +30,10 @@ pub enum Dated {
 /// The samplers of one client group.
 pub struct GroupPlan {
     pub contacts: Sampler,
-    pub interval: Sampler,
+    interval: Sampler,
+    /// From this contact number on, the gap before a contact is drawn from
+    /// the second sampler.
+    later: Option<(u16, Sampler)>,
     pub re_referral_delay: Sampler,
     /// The group's VCSE categories and their cumulative weights, for one
     /// uniform draw. Validation allows at most 255 categories, so each fits a byte.
@@ -41,6 +44,17 @@ pub struct GroupPlan {
     pub disengage_per_contact: f64,
     /// The contact at which the onward plan is made.
     pub planning_contact: u16,
+}
+
+impl GroupPlan {
+    /// The distribution of the gap that leads to contact number `k`.
+    #[inline]
+    pub fn interval_before(&self, k: u16) -> &Sampler {
+        match &self.later {
+            Some((from, later)) if k >= *from => later,
+            _ => &self.interval,
+        }
+    }
 }
 
 pub struct Plan<'a> {
@@ -73,6 +87,10 @@ impl<'a> Plan<'a> {
                 GroupPlan {
                     contacts: Sampler::new(&g.contacts),
                     interval: Sampler::new(&g.contact_interval),
+                    later: g
+                        .later_contacts
+                        .as_ref()
+                        .map(|(from, d)| ((*from).min(u32::from(u16::MAX)) as u16, Sampler::new(d))),
                     re_referral_delay: Sampler::new(&g.re_referral_delay),
                     categories: g
                         .categories

@@ -238,7 +238,8 @@ impl<'a, T: Trace> Run<'a, T> {
                     }
                     1 => {
                         r.done = extras.random_range(0..r.contacts);
-                        first_contact_after = extras.random::<f64>() * plan.groups[group].interval.sample(&mut extras);
+                        first_contact_after =
+                            extras.random::<f64>() * plan.groups[group].interval_before(r.done + 1).sample(&mut extras);
                         if r.done >= planning {
                             r.decision_time = Some(0.0);
                             r.connected = r.needs_onward;

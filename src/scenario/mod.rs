@@ -181,6 +181,8 @@ pub struct ClientGroup {
     pub priority: i64,
     pub contacts: Distribution,
     pub contact_interval: Distribution,
+    /// From this contact number on, gaps are drawn from the second distribution.
+    pub later_contacts: Option<(u32, Distribution)>,
     pub disengage_per_contact: f64,
     pub planning_contact: u32,
     pub onward_need: f64,

@@ -283,6 +283,9 @@ pub struct RawGroup {
     pub contacts: DistSpec,
     #[serde(default = "default_contact_interval")]
     pub contact_interval: DistSpec,
+    /// Contacts that come further apart later in support (none by default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub later_contacts: Option<RawLaterContacts>,
     #[serde(default = "default_disengage")]
     pub disengage_per_contact: f64,
     #[serde(default = "default_planning_contact")]
@@ -306,6 +309,7 @@ fn default_groups() -> BTreeMap<String, RawGroup> {
             priority: 0,
             contacts: default_contacts(),
             contact_interval: default_contact_interval(),
+            later_contacts: None,
             disengage_per_contact: default_disengage(),
             planning_contact: default_planning_contact(),
             onward_need: default_onward_need(),
@@ -325,6 +329,17 @@ fn default_contacts() -> DistSpec {
         max: Quantity::Number(12.0),
     }
     .into()
+}
+
+/// From contact number `from_contact` on, the gap before each contact is
+/// drawn from `interval` instead of the group's `contact_interval`: support
+/// that thins out once a person is settled (seed 001 describes contact
+/// becoming less frequent after the first year).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLaterContacts {
+    pub from_contact: i64,
+    pub interval: DistSpec,
 }
 
 fn default_contact_interval() -> DistSpec {

@@ -557,6 +557,21 @@ impl Checker<'_> {
                 priority: g.priority,
                 contacts,
                 contact_interval: self.distribution(&key.at("contact_interval"), &g.contact_interval, Kind::Time)?,
+                later_contacts: match &g.later_contacts {
+                    None => None,
+                    Some(later) => {
+                        let lkey = key.at("later_contacts");
+                        Some((
+                            self.whole(
+                                &lkey.at("from_contact"),
+                                later.from_contact,
+                                (2, 10_000),
+                                "the first contact that comes after a later, longer gap",
+                            )?,
+                            self.distribution(&lkey.at("interval"), &later.interval, Kind::Time)?,
+                        ))
+                    }
+                },
                 disengage_per_contact: self.probability(&key.at("disengage_per_contact"), g.disengage_per_contact)?,
                 planning_contact: self.whole(
                     &key.at("planning_contact"),
