@@ -971,3 +971,59 @@ fn people_on_caseloads_at_the_start_are_part_way_through_their_support() {
         4.0 * se
     );
 }
+
+// ----- the ends of the run ---------------------------------------------------
+
+#[test]
+fn the_run_includes_its_first_and_last_instants() {
+    // docs/model.md 2.3: the run simulates [0, end], and events at exactly
+    // the end are processed. Five people wait at the start for one link
+    // worker with two places; nobody else is referred. Two are allocated at
+    // day 0, have their second and last contact exactly at the end (day 7),
+    // and complete; their places go to two more at that instant. With no
+    // warm-up the waiting list is measured from the start, so its peak is
+    // the three left waiting at day 0.
+    let loaded = scenario(&format!(
+        r#"
+[calendar]
+start = "2020-01-01"
+warm_up = "0d"
+horizon = "7d"
+[referrals]
+rate_per_month = 0
+[client_groups.only]
+share = 1
+contacts = 2
+contact_interval = "7d"
+disengage_per_contact = 0
+onward_need = 0
+categories = {{ any = 1 }}
+{NO_RE_REFERRAL}
+[link_workers]
+caseload_per_fte = 2
+turnover = {{ annual_rate = 0 }}
+[[link_workers.posts]]
+count = 1
+[initial_state]
+waiting = 5
+[vcse]
+closures = {{ annual_rate = 0 }}
+[[vcse.services]]
+name = "Any"
+category = "any"
+places = 1
+"#
+    ));
+    let plan = Plan::new(&loaded.scenario);
+    let mut sim = Simulation::new();
+    let rec = sim
+        .run(&plan, 7, 0, &mut NoTrace)
+        .expect("the test scenario fits in a replicate");
+    assert_eq!(
+        rec.exits[Exit::CompletedNoNeed as usize],
+        2,
+        "completions at the end instant count"
+    );
+    assert_eq!(rec.supported, 4, "the freed places are filled at the end instant");
+    assert_eq!((rec.waiting_list_peak, rec.waiting_list_end), (3, 1));
+}
