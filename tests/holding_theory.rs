@@ -782,6 +782,7 @@ fn people_on_caseloads_at_the_start_have_no_waiting_time_and_the_waiting_do() {
             rec.supported,
             "replicate {r}: one wait per person supported"
         );
+
         // The initial waiting are allocated first among the waiting, and each
         // has waited at least 10 days before the start.
         let known_before_start = rec.waiting_times.iter().filter(|w| **w >= 10.0).count();
@@ -1026,4 +1027,29 @@ places = 1
     );
     assert_eq!(rec.supported, 4, "the freed places are filled at the end instant");
     assert_eq!((rec.waiting_list_peak, rec.waiting_list_end), (3, 1));
+    // The allocations at the start come before the loop, and each new
+    // stretch's contacts are walked in one go: the two completions are the
+    // only events.
+    assert_eq!(rec.events, 2);
+}
+
+#[test]
+fn a_referral_out_of_remit_is_one_event() {
+    // Everyone is redirected at triage, and nothing else happens: no
+    // turnover, closures or dated changes. Each arrival is the loop's one
+    // event for its referral.
+    let loaded = baseline_with(
+        "[calendar]\nwarm_up = \"0d\"\nhorizon = \"1y\"\n\
+         [referrals]\ninappropriate_share = 1\n\
+         [link_workers]\nturnover = { annual_rate = 0 }\nfunding_changes = []\n\
+         [vcse]\nclosures = { annual_rate = 0 }\ndisruptions = []\n",
+    );
+    let plan = Plan::new(&loaded.scenario);
+    let mut sim = Simulation::new();
+    let rec = sim
+        .run(&plan, 7, 0, &mut NoTrace)
+        .expect("the test scenario fits in a replicate");
+    assert!(rec.referrals > 100, "{} referrals", rec.referrals);
+    assert_eq!(rec.exits[Exit::Redirected as usize], rec.referrals);
+    assert_eq!(rec.events, rec.referrals);
 }
