@@ -1,13 +1,14 @@
 //! The levels the outputs follow, measured: their time integrals over the
-//! measured period (for time averages) and a snapshot every week after the
-//! warm-up (for the fan charts and the threshold questions).
+//! measured period (for time averages), a snapshot every week after the
+//! warm-up (for the fan charts and the threshold questions), and the
+//! calendar months a service's own figures are counted in.
 //!
 //! The parts of the model keep their own levels (the waiting list its
 //! length, the posts their places and caseloads, the services their places
 //! and people held); the loop hands them over as a [`Levels`] each time the
 //! clock moves, and [`Measure`] does the bookkeeping.
 
-use super::record::ReplicateRecord;
+use super::record::{median, Month, ReplicateRecord};
 
 /// The levels at one moment, in the model's own units.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -37,17 +38,24 @@ pub struct Measure {
     weeks: usize,
     next_week: usize,
     next_week_time: f64,
+    /// When each measured month ends (see `Scenario::month_ends`).
+    month_ends: Vec<f64>,
+    /// When the month under way ends, if it is not the last; the last is
+    /// closed by [`Self::close_last_month`], after the events at the end.
+    next_month_time: f64,
 }
 
 impl Measure {
     /// Measuring from `warm_up`, with `weeks` weekly snapshots from then on.
-    pub fn new(warm_up: f64, weeks: usize) -> Self {
+    pub fn new(warm_up: f64, weeks: usize, month_ends: Vec<f64>) -> Self {
         let mut measure = Measure {
             warm_up,
             last_time: 0.0,
             weeks,
             next_week: 0,
             next_week_time: 0.0,
+            month_ends,
+            next_month_time: f64::INFINITY,
         };
         measure.next_week_time = measure.week_time(0);
         measure
@@ -72,6 +80,12 @@ impl Measure {
             warm_up_ended = t >= self.warm_up;
             self.warm_up
         };
+        if warm_up_ended {
+            self.open_first_month(record);
+        }
+        if t >= self.next_month_time {
+            self.close_months(t, levels, record);
+        }
         if t > from {
             let dt = t - from;
             let r = record;
@@ -96,6 +110,52 @@ impl Measure {
         }
     }
 
+    /// Begins the first measured month: when the warm-up ends, or before
+    /// anything happens if there is none.
+    pub fn open_first_month(&mut self, record: &mut ReplicateRecord) {
+        if record.monthly.is_empty() && !self.month_ends.is_empty() {
+            record.monthly.push(Month::default());
+            self.next_month_time = self.month_end_unless_last(0);
+        }
+    }
+
+    /// Closes the months that ended by `t`, with the levels as they stood,
+    /// and begins the next of each.
+    #[cold]
+    fn close_months(&mut self, t: f64, levels: &Levels, record: &mut ReplicateRecord) {
+        while self.next_month_time <= t {
+            Self::close_month(levels, record);
+            record.monthly.push(Month::default());
+            self.next_month_time = self.month_end_unless_last(record.monthly.len() - 1);
+        }
+    }
+
+    /// Closes the last month with the levels at the end of the run.
+    pub fn close_last_month(&mut self, levels: &Levels, record: &mut ReplicateRecord) {
+        if record.monthly.len() == self.month_ends.len() && !record.monthly.is_empty() {
+            Self::close_month(levels, record);
+        }
+    }
+
+    fn close_month(levels: &Levels, record: &mut ReplicateRecord) {
+        let waiting_median = median(&mut record.month_waits);
+        record.month_waits.clear();
+        if let Some(month) = record.monthly.last_mut() {
+            month.waiting_list = levels.waiting;
+            month.caseload = levels.caseload;
+            month.held = levels.held;
+            month.waiting_median = waiting_median;
+        }
+    }
+
+    fn month_end_unless_last(&self, month: usize) -> f64 {
+        if month + 1 < self.month_ends.len() {
+            self.month_ends[month]
+        } else {
+            f64::INFINITY
+        }
+    }
+
     /// When weekly snapshot `week` is taken (infinity past the last).
     fn week_time(&self, week: usize) -> f64 {
         if week < self.weeks {
@@ -112,7 +172,7 @@ mod tests {
 
     #[test]
     fn integrals_count_only_after_the_warm_up() {
-        let mut measure = Measure::new(10.0, 0);
+        let mut measure = Measure::new(10.0, 0, Vec::new());
         let mut record = ReplicateRecord::default();
         let two = Levels {
             waiting: 2,
@@ -135,7 +195,7 @@ mod tests {
 
     #[test]
     fn a_snapshot_each_week_from_the_warm_up_of_the_levels_standing_then() {
-        let mut measure = Measure::new(7.0, 3);
+        let mut measure = Measure::new(7.0, 3, Vec::new());
         let mut record = ReplicateRecord::default();
         let at = |held| Levels {
             held,

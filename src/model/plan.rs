@@ -75,6 +75,8 @@ pub struct Plan<'a> {
     pub services_of: Vec<Vec<usize>>,
     /// Number of weekly snapshots after the warm-up.
     pub weeks: usize,
+    /// When each calendar month of the measured period ends.
+    pub month_ends: Vec<f64>,
 }
 
 impl<'a> Plan<'a> {
@@ -152,6 +154,7 @@ impl<'a> Plan<'a> {
                 })
                 .collect(),
             weeks: scenario.weeks(),
+            month_ends: scenario.month_ends(),
         };
         if scenario.referrals.order == crate::scenario::QueueOrder::Priority {
             let mut levels: Vec<i64> = scenario.groups.iter().map(|g| g.priority).collect();

@@ -58,6 +58,55 @@ pub const WEEKLY_METRICS: [&str; 5] = [
     "vcse_places_open",
 ];
 
+/// One calendar month of the measured period, counted as a service's own
+/// monthly figures count it: every referral received, allocation and exit in
+/// the month, whenever the person was referred (people referred in the
+/// warm-up included), and the levels at the month's end.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Month {
+    /// Referrals received, re-referrals included.
+    pub referrals: u32,
+    /// People allocated to a link worker for the first time.
+    pub allocated: u32,
+    /// Exits, indexed by [`Exit`].
+    pub exits: [u32; 7],
+    /// The median wait of those first allocated in the month; NaN if nobody was.
+    pub waiting_median: f64,
+    /// At the month's end: people waiting, on caseloads (the held among them), held.
+    pub waiting_list: u32,
+    pub caseload: u32,
+    pub held: u32,
+}
+
+impl Default for Month {
+    fn default() -> Self {
+        Month {
+            referrals: 0,
+            allocated: 0,
+            exits: [0; 7],
+            waiting_median: f64::NAN,
+            waiting_list: 0,
+            caseload: 0,
+            held: 0,
+        }
+    }
+}
+
+/// The middle of some values (the mean of the two middle ones for an even
+/// count), NaN if there are none. Reorders them.
+pub fn median(values: &mut [f64]) -> f64 {
+    let n = values.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    values.sort_unstable_by(f64::total_cmp);
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
 /// One replicate's observations. Buffers are reused from replicate to replicate.
 #[derive(Clone, Debug, Default)]
 pub struct ReplicateRecord {
@@ -97,20 +146,36 @@ pub struct ReplicateRecord {
     pub weekly: Vec<[u32; 5]>,
     /// Events the loop processed (arrivals, dated events and due events; stale ones not counted).
     pub events: u64,
+    /// The measured period's calendar months, each added as it begins.
+    pub monthly: Vec<Month>,
+    /// The waits of those first allocated in the month under way.
+    pub month_waits: Vec<f64>,
 }
 
 impl ReplicateRecord {
+    /// The measured month under way, if the warm-up is over.
+    #[inline]
+    pub fn this_month(&mut self) -> Option<&mut Month> {
+        self.monthly.last_mut()
+    }
+
     pub fn clear(&mut self) {
         let mut waiting = std::mem::take(&mut self.waiting_times);
         let mut holding = std::mem::take(&mut self.holding_times);
         let mut weekly = std::mem::take(&mut self.weekly);
+        let mut monthly = std::mem::take(&mut self.monthly);
+        let mut month_waits = std::mem::take(&mut self.month_waits);
         waiting.clear();
         holding.clear();
         weekly.clear();
+        monthly.clear();
+        month_waits.clear();
         *self = ReplicateRecord {
             waiting_times: waiting,
             holding_times: holding,
             weekly,
+            monthly,
+            month_waits,
             ..ReplicateRecord::default()
         };
     }

@@ -126,7 +126,7 @@ impl<'a, T: Trace> Run<'a, T> {
             now: 0.0,
             end: plan.scenario.end(),
             warm_up: plan.scenario.warm_up,
-            measure: Measure::new(plan.scenario.warm_up, plan.weeks),
+            measure: Measure::new(plan.scenario.warm_up, plan.weeks, plan.month_ends.clone()),
             arrivals: Arrivals::default(),
             next_dated: 0,
             filling: false,
@@ -198,6 +198,10 @@ impl<'a, T: Trace> Run<'a, T> {
         }
         for service in self.sim.services.ids().collect::<Vec<_>>() {
             self.refresh_places(service);
+        }
+        if self.warm_up <= 0.0 {
+            // Before the people present at the start, whose allocations count.
+            self.measure.open_first_month(&mut self.sim.record);
         }
         self.initial_people()?;
         self.arrivals = Arrivals::start(self.plan, &mut self.rng.referrals);
@@ -448,6 +452,8 @@ impl<'a, T: Trace> Run<'a, T> {
     }
 
     fn finish(&mut self) {
+        let levels = self.levels();
+        self.measure.close_last_month(&levels, &mut self.sim.record);
         let end = self.end;
         let r = &mut self.sim.record;
         r.measured_days = (end - self.warm_up).max(0.0);
@@ -542,6 +548,9 @@ impl<'a, T: Trace> Run<'a, T> {
         if r.measured {
             self.sim.record.referrals += 1;
         }
+        if let Some(month) = self.sim.record.this_month() {
+            month.referrals += 1;
+        }
         self.note("referral", Some(who), None, None);
         let referrals = &self.plan.scenario.referrals;
         let mut triage = person_stream(self.rng.support_key, r.stream, PART_TRIAGE);
@@ -625,9 +634,14 @@ impl<'a, T: Trace> Run<'a, T> {
         };
         if !r.allocated {
             r.allocated = true;
+            let wait = now - r.referral_time;
             if r.measured {
                 self.sim.record.supported += 1;
-                self.sim.record.waiting_times.push(now - r.referral_time);
+                self.sim.record.waiting_times.push(wait);
+            }
+            if let Some(month) = self.sim.record.this_month() {
+                month.allocated += 1;
+                self.sim.record.month_waits.push(wait);
             }
         }
         self.note("allocated", Some(who), Some(post), None);
@@ -845,6 +859,9 @@ impl<'a, T: Trace> Run<'a, T> {
         self.record_holding(who);
         if measured {
             self.sim.record.exits[exit as usize] += 1;
+        }
+        if let Some(month) = self.sim.record.this_month() {
+            month.exits[exit as usize] += 1;
         }
         self.note(exit.name(), Some(who), post, None);
         let reason = match exit {

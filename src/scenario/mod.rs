@@ -147,6 +147,22 @@ impl Scenario {
         ((self.end() - self.warm_up) / 7.0).ceil().max(0.0) as usize
     }
 
+    /// The calendar months of the measured period, as the times (days from
+    /// the start) at which each ends: the first begins at the end of the
+    /// warm-up, each other on the first of a month, and the last ends with
+    /// the run, so the first and last may be part-months.
+    pub fn month_ends(&self) -> Vec<f64> {
+        let end = self.end();
+        let mut ends = Vec::new();
+        let mut t = self.warm_up;
+        while t < end {
+            let (_, left) = units::month_at(self.start, t);
+            t = (t + left.max(1.0)).min(end);
+            ends.push(t);
+        }
+        ends
+    }
+
     /// The date of weekly snapshot `week`, as `timeseries.csv` writes it.
     pub fn snapshot_date(&self, week: usize) -> Date {
         units::date_after(self.start, self.warm_up + 7.0 * week as f64)
