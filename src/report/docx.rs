@@ -32,7 +32,8 @@ const TEXT_WIDTH: u32 = PAGE_WIDTH - 2 * MARGIN as u32;
 const EMU_PER_TWIP: u64 = 635;
 const FONT: &str = "Arial";
 const MONO: &str = "Courier New";
-const BULLETS: usize = 1;
+/// The bullet list's numbering: docx-rs defines number 1 itself (a decimal list).
+const BULLETS: usize = 2;
 
 /// The WordprocessingML namespace, which every part of a .docx uses.
 const W_NS: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
@@ -331,7 +332,8 @@ fn table(t: &Table) -> docx_rs::Table {
                     .width(*w, WidthType::Dxa),
             );
         }
-        rows.push(TableRow::new(cells).cant_split());
+        // A long answer may run onto the next page rather than leave a gap.
+        rows.push(TableRow::new(cells));
     }
     let rule = |position| {
         TableBorder::new(position)

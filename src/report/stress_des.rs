@@ -743,15 +743,27 @@ fn parameter_rows(s: &RawScenario) -> Vec<(String, String, Option<String>)> {
 }
 
 fn flatten(key: &str, value: &toml::Value, out: &mut Vec<(String, toml::Value)>) {
+    flatten_as(key, value, out, false);
+}
+
+/// [`flatten`], naming the items of a list of tables by their `name` when
+/// `by_name` (so that a service added to a list is one change, not a shift of
+/// every later index), else by index as `spcap check` prints keys.
+fn flatten_as(key: &str, value: &toml::Value, out: &mut Vec<(String, toml::Value)>, by_name: bool) {
     match value {
         toml::Value::Table(t) if !t.contains_key("dist") => {
             for (k, v) in t {
-                flatten(&format!("{key}.{k}"), v, out);
+                flatten_as(&format!("{key}.{k}"), v, out, by_name);
             }
         }
         toml::Value::Array(a) if a.iter().any(toml::Value::is_table) => {
             for (i, v) in a.iter().enumerate() {
-                flatten(&format!("{key}[{i}]"), v, out);
+                let name = v.get("name").and_then(toml::Value::as_str).filter(|_| by_name);
+                let item = match name {
+                    Some(name) => format!("{key}[\"{name}\"]"),
+                    None => format!("{key}[{i}]"),
+                };
+                flatten_as(&item, v, out, by_name);
             }
         }
         toml::Value::Table(t) if t.is_empty() => {}
@@ -792,7 +804,8 @@ fn parameters(s: &RawScenario) -> Table {
     }
 }
 
-/// The keys whose values differ between two scenarios (or that only one has).
+/// The keys whose values differ between two scenarios (or that only one
+/// has); items of a list are named by their `name` where they have one.
 fn differences(a: &RawScenario, b: &RawScenario) -> Vec<String> {
     let (Ok(ta), Ok(tb)) = (a.to_table(), b.to_table()) else {
         return Vec::new();
@@ -801,7 +814,7 @@ fn differences(a: &RawScenario, b: &RawScenario) -> Vec<String> {
         let mut out = Vec::new();
         for (k, v) in t {
             if !matches!(k.as_str(), "name" | "description" | "extends" | "sources") {
-                flatten(k, v, &mut out);
+                flatten_as(k, v, &mut out, true);
             }
         }
         out.into_iter().collect::<std::collections::BTreeMap<_, _>>()
@@ -839,5 +852,34 @@ mod tests {
         assert_eq!(source_of(&s, "vcse.services[2].places").as_deref(), Some("assumption"));
         assert_eq!(source_of(&s, "referrals.patience").as_deref(), Some("survey"));
         assert_eq!(source_of(&s, "referrals.rate_per_month"), None);
+    }
+}
+
+#[cfg(test)]
+mod difference_tests {
+    use super::*;
+
+    #[test]
+    fn a_service_added_is_one_change_and_a_changed_place_count_another() {
+        let base = crate::scenario::load(std::path::Path::new("scenarios/baseline.toml"))
+            .unwrap()
+            .resolved;
+        let mut other = base.clone();
+        let mut added = other.vcse.services[0].clone();
+        added.name = "Telephone befriending".into();
+        other.vcse.services.insert(0, added);
+        other.vcse.services[1].places += 5;
+        let changed = differences(&base, &other);
+        assert!(
+            changed.contains(&"vcse.services[\"Befriending scheme\"].places".to_string()),
+            "{changed:?}"
+        );
+        assert!(
+            changed
+                .iter()
+                .all(|k| k.starts_with("vcse.services[\"Telephone befriending\"]") || k.ends_with("scheme\"].places")),
+            "{changed:?}"
+        );
+        assert!(differences(&base, &base).is_empty());
     }
 }
