@@ -9,7 +9,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 mod common;
 
-use common::spcap;
+use common::{run_baseline_into, spcap, FIGURES};
 use spcap::stats::metric;
 
 const W: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
@@ -17,36 +17,12 @@ const R: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relations
 const A: &str = "http://schemas.openxmlformats.org/drawingml/2006/main";
 const IMAGE: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image";
 
-const FIGURES: [&str; 6] = [
-    "backlog",
-    "held",
-    "waiting_time",
-    "holding_time",
-    "staffing",
-    "outcomes",
-];
-
 /// Every STRESS-DES item, numbered as the guideline numbers them.
 const ITEMS: [&str; 20] = [
     "1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "2.4", "2.5.1", "2.5.2", "2.5.3", "2.5.4", "2.5.5", "3.1", "3.2", "3.3",
     "3.4", "4.1", "4.2", "4.3", "5.1",
 ];
 const MORE_ITEMS: [&str; 4] = ["5.2", "5.3", "5.4", "6.1"];
-
-fn run_into(dir: &Path, extra: &[&str]) {
-    let mut args = vec![
-        "run",
-        "scenarios/baseline.toml",
-        "-n",
-        "12",
-        "--quiet",
-        "--out",
-        dir.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    let out = spcap(&args);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-}
 
 /// Every part of a .docx, by name.
 fn parts(file: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -101,7 +77,7 @@ fn summary(dir: &Path) -> BTreeMap<String, Vec<f64>> {
 fn the_word_report_has_every_figure_and_every_key_figure_of_summary_csv() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    run_into(dir, &[]);
+    run_baseline_into(dir);
     let parts = parts(&dir.join("report.docx"));
     for required in [
         "[Content_Types].xml",
@@ -183,6 +159,18 @@ fn the_word_report_has_every_figure_and_every_key_figure_of_summary_csv() {
         );
     }
 
+    // Each table's heading row repeats on every page it runs onto.
+    let headed = doc
+        .descendants()
+        .filter(|n| n.has_tag_name((W, "tbl")))
+        .filter(|t| {
+            let first = t.children().find(|c| c.has_tag_name((W, "tr")));
+            first.is_some_and(|tr| tr.descendants().any(|n| n.has_tag_name((W, "tblHeader"))))
+        })
+        .count();
+    // Key figures, assumptions, six sections of the appendix and its parameters; not the metadata.
+    assert_eq!(headed, 9, "tables with a repeated heading row");
+
     // Every key figure, as the metric table formats summary.csv's numbers.
     let rows = rows(&doc);
     let summary = summary(dir);
@@ -242,7 +230,7 @@ fn stress_rows(md: &str) -> BTreeMap<String, String> {
 fn stress_des_answers_every_item_from_the_run_and_its_rerun_reproduces_it() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("out");
-    run_into(&dir, &[]);
+    run_baseline_into(&dir);
     let md = std::fs::read_to_string(dir.join("stress_des.md")).unwrap();
     let items = stress_rows(&md);
     for item in ITEMS.iter().chain(&MORE_ITEMS) {
@@ -430,7 +418,7 @@ fn a_bad_template_is_refused_by_name_before_anything_runs() {
         assert!(!out.exists(), "nothing is run or written for a bad template");
     }
     // plot and compare refuse it the same way.
-    run_into(&out, &[]);
+    run_baseline_into(&out);
     let plot = spcap(&[
         "plot",
         out.to_str().unwrap(),
@@ -460,7 +448,7 @@ fn a_bad_template_is_refused_by_name_before_anything_runs() {
 fn a_template_restyles_the_report_and_keeps_the_styles_it_lacks() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("out");
-    run_into(&dir, &[]);
+    run_baseline_into(&dir);
     let before = parts(&dir.join("report.docx"));
     // A template as Word writes one: its own prefix for the namespace, a Title and a Normal style.
     let template = tmp.path().join("house.docx");

@@ -87,7 +87,8 @@ pub const COMPLETE_MARKERS: [&str; 2] = ["run.json", "report.html"];
 /// a run overwrites it, and when a run into it is interrupted, so that an
 /// earlier run's results are never taken for the new run's.
 pub fn unmark(dir: &Path) -> Result<(), OutputError> {
-    for name in COMPLETE_MARKERS {
+    // The other reports go too: an earlier run's report.docx must not sit beside this run's results.
+    for name in COMPLETE_MARKERS.iter().chain(&["report.docx", "stress_des.md"]) {
         remove_if_present(&dir.join(name))?;
     }
     Ok(())

@@ -172,6 +172,16 @@ pub fn render(page: &Page, figures: &[Figure], template: Option<&Template>) -> R
         };
     }
     let mut xml = doc.build();
+    // A heading row is the only row that may not split (see `table`); docx-rs
+    // has no way to say it repeats on each page a long table runs onto, so it
+    // is said here. Should docx-rs ever write the row otherwise, the tables
+    // merely lose their repeated headings.
+    xml.document = String::from_utf8_lossy(&xml.document)
+        .replace(
+            "<w:trPr><w:cantSplit /></w:trPr>",
+            "<w:trPr><w:cantSplit /><w:tblHeader /></w:trPr>",
+        )
+        .into_bytes();
     if let Some(t) = template {
         let ours = String::from_utf8_lossy(&xml.styles).into_owned();
         xml.styles = merge_styles(&t.styles, &ours)?.into_bytes();

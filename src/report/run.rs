@@ -44,9 +44,12 @@ pub fn page(r: &Results) -> Page {
         "meta",
         vec![
             ("spcap version", m.version.clone()),
+            ("Build", r.run.build.clone()),
+            ("Scenario file", r.run.scenario_file.clone()),
             ("Scenario hash", m.hash.clone()),
             ("Seed", m.seed.to_string()),
             ("Replicates", m.replicates.to_string()),
+            ("Wall time", wall_time(r)),
             ("Report drawn", jiff::Timestamp::now().strftime("%Y-%m-%d").to_string()),
             ("Output folder", r.dir.display().to_string()),
         ],
@@ -57,6 +60,18 @@ pub fn page(r: &Results) -> Page {
         what: "spcap report",
         extra_css: "",
         blocks,
+    }
+}
+
+/// "12.3 s on linux x86_64, ..., 2 threads", or why it is not known.
+fn wall_time(r: &Results) -> String {
+    if r.run.machine.is_empty() {
+        format!("not recorded here (merged from {} shards)", r.run.shards)
+    } else {
+        format!(
+            "{:.1} s on {}, {} threads",
+            r.run.wall_seconds, r.run.machine, r.run.threads
+        )
     }
 }
 
