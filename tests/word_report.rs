@@ -456,9 +456,14 @@ fn a_template_restyles_the_report_and_keeps_the_styles_it_lacks() {
         r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <x:styles xmlns:x="{W}"><x:style x:type="paragraph" x:default="1" x:styleId="Normal"><x:name x:val="Normal"/><x:rPr><x:rFonts x:ascii="Georgia" x:hAnsi="Georgia"/></x:rPr></x:style><x:style x:type="paragraph" x:styleId="Title"><x:name x:val="Title"/><x:rPr><x:color x:val="AA0000"/></x:rPr></x:style></x:styles>"#
     );
+    let theme = r#"<a:theme xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" name="House"><a:themeElements><a:fontScheme name="House"><a:majorFont><a:latin typeface="Georgia"/></a:majorFont><a:minorFont><a:latin typeface="Georgia"/></a:minorFont></a:fontScheme></a:themeElements></a:theme>"#;
     write_zip(
         &template,
-        &[("word/styles.xml", &styles), ("word/document.xml", "<x/>")],
+        &[
+            ("word/styles.xml", &styles),
+            ("word/document.xml", "<x/>"),
+            ("word/theme/theme1.xml", theme),
+        ],
     );
     let plot = spcap(&[
         "plot",
@@ -484,6 +489,21 @@ fn a_template_restyles_the_report_and_keeps_the_styles_it_lacks() {
     for id in ["Heading1", "Heading2", "Caption"] {
         assert!(ids.contains(&id), "{id}, which the template lacks, is kept: {ids:?}");
     }
+    // The template's theme comes along, declared and related as Word relates its own.
+    assert_eq!(text_of(&after["word/theme/theme1.xml"]), theme);
+    assert!(text_of(&after["[Content_Types].xml"]).contains(
+        "<Override PartName=\"/word/theme/theme1.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.theme+xml\"/>"
+    ));
+    let rels = roxmltree::Document::parse(text_of(&after["word/_rels/document.xml.rels"])).unwrap();
+    assert!(rels
+        .descendants()
+        .any(|n| n.attribute("Target") == Some("theme/theme1.xml")
+            && n.attribute("Type")
+                == Some("http://schemas.openxmlformats.org/officeDocument/2006/relationships/theme")));
+    assert!(
+        !before.contains_key("word/theme/theme1.xml"),
+        "no theme without a template"
+    );
     // The content is the same; only the styles changed.
     let words = |p: &BTreeMap<String, Vec<u8>>| {
         text(

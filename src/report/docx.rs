@@ -7,7 +7,8 @@
 //! `Heading1` to `Heading3`, `Caption`, `Normal`), so that an
 //! organisation's template ([`Template`], `--docx-template FILE`) restyles
 //! the report: its `word/styles.xml` replaces spcap's, and spcap's own
-//! definition is kept only for a style the template lacks.
+//! definition is kept only for a style the template lacks; its theme (the
+//! fonts and colours its styles may name by theme) comes along.
 
 use super::blocks::{Block, Cell, Inline, Item, Page, Table};
 use crate::exit::{Exit, ExitWith};
@@ -35,6 +36,9 @@ const MONO: &str = "Courier New";
 /// The bullet list's numbering: docx-rs defines number 1 itself (a decimal list).
 const BULLETS: usize = 2;
 
+/// Where a .docx keeps its theme.
+const THEME: &str = "word/theme/theme1.xml";
+
 /// The WordprocessingML namespace, which every part of a .docx uses.
 const W_NS: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
 
@@ -45,6 +49,9 @@ pub struct Template {
     pub file: PathBuf,
     /// `word/styles.xml`, checked to be a well-formed styles part.
     styles: String,
+    /// `word/theme/theme1.xml`, if the template has one: the fonts and colours
+    /// its styles name by theme ("minor font", "accent 1") rather than by name.
+    theme: Option<String>,
 }
 
 /// A template that cannot be used: the user's input, so exit code 2.
@@ -81,9 +88,21 @@ impl Template {
             .read_to_string(&mut styles)
             .map_err(|e| fail(format!("word/styles.xml cannot be read as UTF-8 text: {e}")))?;
         check_styles(&styles).map_err(fail)?;
+        let theme = match archive.by_name(THEME) {
+            Err(_) => None,
+            Ok(mut entry) => {
+                let mut theme = String::new();
+                entry
+                    .read_to_string(&mut theme)
+                    .map_err(|e| fail(format!("{THEME} cannot be read as UTF-8 text: {e}")))?;
+                roxmltree::Document::parse(&theme).map_err(|e| fail(format!("{THEME} is not well-formed XML: {e}")))?;
+                Some(theme)
+            }
+        };
         Ok(Template {
             file: file.to_path_buf(),
             styles,
+            theme,
         })
     }
 }
@@ -188,7 +207,54 @@ pub fn render(page: &Page, figures: &[Figure], template: Option<&Template>) -> R
     }
     let mut out = Cursor::new(Vec::new());
     xml.pack(&mut out).map_err(|e| e.to_string())?;
-    Ok(out.into_inner())
+    match template.and_then(|t| t.theme.as_deref()) {
+        Some(theme) => with_theme(out.into_inner(), theme).map_err(|e| format!("adding the template's theme: {e}")),
+        None => Ok(out.into_inner()),
+    }
+}
+
+/// The package with the template's theme added as a part of its own, which
+/// docx-rs does not write: declared in `[Content_Types].xml` and related to
+/// the document, as Word relates its own.
+fn with_theme(docx: Vec<u8>, theme: &str) -> zip::result::ZipResult<Vec<u8>> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(docx))?;
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let insert = |data: Vec<u8>, before: &str, what: &str| {
+        let text = String::from_utf8_lossy(&data).into_owned();
+        match text.rfind(before) {
+            Some(at) => format!("{}{what}{}", &text[..at], &text[at..]).into_bytes(),
+            None => data,
+        }
+    };
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i)?;
+        let name = entry.name().to_string();
+        if entry.is_dir() {
+            out.add_directory(name, options)?;
+            continue;
+        }
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data)?;
+        let data = match name.as_str() {
+            "[Content_Types].xml" => insert(
+                data,
+                "</Types>",
+                "<Override PartName=\"/word/theme/theme1.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.theme+xml\"/>",
+            ),
+            "word/_rels/document.xml.rels" => insert(
+                data,
+                "</Relationships>",
+                "<Relationship Id=\"rIdSpcapTheme\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/theme\" Target=\"theme/theme1.xml\"/>",
+            ),
+            _ => data,
+        };
+        out.start_file(name, options)?;
+        std::io::Write::write_all(&mut out, &data)?;
+    }
+    out.start_file(THEME, options)?;
+    std::io::Write::write_all(&mut out, theme.as_bytes())?;
+    Ok(out.finish()?.into_inner())
 }
 
 /// spcap's own styles: the house look, used where no template restyles it.
@@ -293,10 +359,24 @@ fn table(t: &Table) -> docx_rs::Table {
     };
     let total: u32 = weights.iter().sum::<u32>().max(1);
     let grid: Vec<usize> = weights.iter().map(|w| (TEXT_WIDTH * w / total) as usize).collect();
-    let cell = |c: &Cell, width: usize, head: bool| {
-        let p = runs(Paragraph::new(), &c.content, Some(18));
+    // A short table (a run's metadata, the key figures) stays on one page:
+    // every row but the last keeps with the next.
+    let short = t.rows.len() <= 12;
+    let cell = |c: &Cell, width: usize, head: bool, keep: bool| {
+        // Spacing of its own, so that a template whose Normal has none still leaves the rows room.
+        let p = runs(
+            Paragraph::new().line_spacing(
+                LineSpacing::new()
+                    .before(40)
+                    .after(40)
+                    .line(240)
+                    .line_rule(LineSpacingType::Auto),
+            ),
+            &c.content,
+            Some(18),
+        );
         let p = if c.numeric { p.align(AlignmentType::Right) } else { p };
-        let p = if head { p.keep_next(true) } else { p };
+        let p = if head || keep { p.keep_next(true) } else { p };
         let cell = TableCell::new().add_paragraph(p).width(width, WidthType::Dxa);
         if head {
             // Only the rule beneath: a cell given borders has all four unless told otherwise.
@@ -327,13 +407,19 @@ fn table(t: &Table) -> docx_rs::Table {
                     numeric,
                     attrs: Vec::new(),
                 };
-                cell(&c, *w, true)
+                cell(&c, *w, true, true)
             })
             .collect();
         rows.push(TableRow::new(cells).cant_split());
     }
-    for row in &t.rows {
-        let mut cells: Vec<TableCell> = row.cells.iter().zip(&grid).map(|(c, w)| cell(c, *w, false)).collect();
+    for (i, row) in t.rows.iter().enumerate() {
+        let keep = short && i + 1 < t.rows.len();
+        let mut cells: Vec<TableCell> = row
+            .cells
+            .iter()
+            .zip(&grid)
+            .map(|(c, w)| cell(c, *w, false, keep))
+            .collect();
         // A short row is filled out, as Word requires a cell for every column.
         for w in grid.iter().skip(cells.len()) {
             cells.push(
