@@ -70,7 +70,6 @@ pub struct RunRecord {
     pub wall_seconds: f64,
     pub threads: u64,
     pub events: u64,
-    pub shards: u64,
     /// The build of spcap that ran, as [`crate::output::run_json::build`] describes it.
     pub build: String,
     /// The machine the run was made on, as [`crate::output::run_json::machine`] describes it.
@@ -165,7 +164,6 @@ fn read_meta(file: &Path) -> Result<(RunMeta, RunRecord), ReadError> {
         wall_seconds: run.wall_seconds,
         threads: run.threads,
         events: run.events,
-        shards: run.shards,
         build: run.build.clone(),
         machine: run.machine.clone(),
     };

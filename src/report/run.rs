@@ -66,7 +66,7 @@ pub fn page(r: &Results) -> Page {
 /// "12.3 s on linux x86_64, ..., 2 threads", or why it is not known.
 fn wall_time(r: &Results) -> String {
     if r.run.machine.is_empty() {
-        format!("not recorded here (merged from {} shards)", r.run.shards)
+        "not recorded here (merged from shards; see each shard's run.json)".into()
     } else {
         format!(
             "{:.1} s on {}, {} threads",

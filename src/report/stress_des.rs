@@ -668,10 +668,9 @@ fn system(results: &[Results]) -> Vec<Inline> {
             v.push(text(format!("\u{201c}{}\u{201d}: ", r.meta.name)));
         }
         if run.machine.is_empty() {
-            v.push(text(format!(
-                "merged from {} shard(s) run elsewhere; each shard's run.json records its own machine and wall time. ",
-                run.shards
-            )));
+            v.push(text(
+                "merged from shards (spcap run --shard) run elsewhere; each shard's run.json records its own machine and wall time. ",
+            ));
             v.push(to_complete("the machines the shards ran on."));
         } else {
             v.push(text(format!(
