@@ -549,3 +549,27 @@ fn a_comparison_writes_its_word_report_and_answers() {
         assert!(dir.join(label).join("report.docx").exists() && dir.join(label).join("stress_des.md").exists());
     }
 }
+
+/// A folder written before run.json recorded the build and the machine is
+/// still redrawn, and its answers say what is not known rather than guess.
+#[test]
+fn an_older_folder_says_what_it_did_not_record() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("out");
+    run_baseline_into(&dir);
+    let path = dir.join("run.json");
+    let mut run: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let fields = run.as_object_mut().unwrap();
+    assert!(fields.remove("build").is_some() && fields.remove("machine").is_some());
+    std::fs::write(&path, serde_json::to_string_pretty(&run).unwrap()).unwrap();
+    let plot = spcap(&["plot", dir.to_str().unwrap()]);
+    assert!(plot.status.success(), "{}", String::from_utf8_lossy(&plot.stderr));
+    let items = stress_rows(&std::fs::read_to_string(dir.join("stress_des.md")).unwrap());
+    assert!(items["5.1"].contains("build not recorded"), "{}", items["5.1"]);
+    assert!(
+        items["5.4"].contains("the machine was not recorded") && !items["5.4"].contains("merged"),
+        "{}",
+        items["5.4"]
+    );
+    assert!(items["5.4"].contains("To be completed by the author: the hardware"));
+}

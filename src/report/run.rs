@@ -65,8 +65,13 @@ pub fn page(r: &Results) -> Page {
 
 /// "12.3 s on linux x86_64, ..., 2 threads", or why it is not known.
 fn wall_time(r: &Results) -> String {
-    if r.run.machine.is_empty() {
+    if r.run.machine.is_empty() && r.run.threads == 0 {
         "not recorded here (merged from shards; see each shard's run.json)".into()
+    } else if r.run.machine.is_empty() {
+        format!(
+            "{:.1} s, {} threads (machine not recorded)",
+            r.run.wall_seconds, r.run.threads
+        )
     } else {
         format!(
             "{:.1} s on {}, {} threads",

@@ -398,7 +398,7 @@ fn common_items(r: &Results) -> Vec<Item> {
         item("5.1", "Software or programming language", vec![
             text(format!("spcap {} ({}), written in Rust; the libraries and their exact versions are in ", m.version, or_unknown(&r.run.build))),
             code("Cargo.lock"),
-            text(format!(" of that commit (random numbers: rand, rand_distr, rand_xoshiro; parallel replicates: rayon). Operating system: {}.", os_of(&r.run.machine))),
+            text(format!(" of the source it was built from (random numbers: rand, rand_distr, rand_xoshiro; parallel replicates: rayon). Operating system: {}.", os_of(&r.run.machine))),
         ]),
         item("5.2", "Random sampling", {
             let mut v = vec![text(format!(
@@ -667,7 +667,13 @@ fn system(results: &[Results]) -> Vec<Inline> {
         if results.len() > 1 {
             v.push(text(format!("\u{201c}{}\u{201d}: ", r.meta.name)));
         }
-        if run.machine.is_empty() {
+        if run.machine.is_empty() && run.threads > 0 {
+            v.push(text(format!(
+                "{} replicates in {:.1} s of wall time ({} events) using {} thread(s); the machine was not recorded (a folder written before spcap recorded it). ",
+                r.meta.replicates, run.wall_seconds, run.events, run.threads
+            )));
+            v.push(to_complete("the hardware the run was made on."));
+        } else if run.machine.is_empty() {
             v.push(text(
                 "merged from shards (spcap run --shard) run elsewhere; each shard's run.json records its own machine and wall time. ",
             ));
