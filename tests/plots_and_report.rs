@@ -2,32 +2,9 @@
 //! blank, the report embeds every figure and quotes `summary.csv` exactly, and
 //! `spcap plot` on a damaged folder says which file and line and touches nothing.
 
-use std::path::Path;
 mod common;
 
-use common::spcap;
-
-const FIGURES: [&str; 6] = [
-    "backlog",
-    "held",
-    "waiting_time",
-    "holding_time",
-    "staffing",
-    "outcomes",
-];
-
-fn run_into(dir: &Path) {
-    let out = spcap(&[
-        "run",
-        "scenarios/baseline.toml",
-        "-n",
-        "12",
-        "--quiet",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-}
+use common::{run_baseline_into as run_into, spcap, FIGURES};
 
 #[test]
 fn every_figure_is_a_real_image_in_both_formats() {

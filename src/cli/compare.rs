@@ -3,7 +3,7 @@
 //! folder, then the comparison itself (see `spcap::compare`). Every check
 //! that can refuse the comparison runs before any scenario does.
 
-use super::{run_with_progress, Failed, Replicates, Shared};
+use super::{run_with_progress, DocxTemplate, Failed, Replicates, Shared};
 use spcap::compare::threshold::Threshold;
 use spcap::compare::{self, files, Comparison, Member};
 use spcap::output::{self, RunInfo};
@@ -38,6 +38,8 @@ pub struct Args {
     /// link_workers_in_post, vcse_places_open.
     #[arg(long = "threshold", value_name = "METRIC=VALUE@DATE")]
     thresholds: Vec<Threshold>,
+    #[command(flatten)]
+    docx: DocxTemplate,
 }
 
 pub fn run(args: Args) -> super::Result {
@@ -59,6 +61,7 @@ pub fn run(args: Args) -> super::Result {
         }
     }
     let placed = compare::place_thresholds(&args.thresholds, &loaded[0])?;
+    let template = args.docx.load()?;
     let dir = args.shared.out_or(&args.base, "compare-", "");
     files::begin(&dir)?;
 
@@ -85,7 +88,7 @@ pub fn run(args: Args) -> super::Result {
                 outcome: &outcome,
             },
         )?;
-        spcap::report::draw_folder(&folder)?;
+        spcap::report::draw_folder(&folder, template.as_ref())?;
         outcomes.push(outcome);
     }
 
@@ -105,7 +108,7 @@ pub fn run(args: Args) -> super::Result {
         .iter()
         .map(|l| Results::read(&files::member_folder(&dir, l)).map_err(Failed))
         .collect::<Result<_, _>>()?;
-    spcap::report::comparison::write(&dir, &comparison, &results)?;
+    spcap::report::comparison::write(&dir, &comparison, &results, template.as_ref())?;
     if !quiet {
         // A closed pipe is ignored: everything is already on disk.
         let _ = print_verdicts(&comparison, &dir);

@@ -24,7 +24,7 @@ pub fn run(args: &Args) -> super::Result {
             outcome: &outcome,
         },
     )?;
-    spcap::report::draw_folder(&args.out)?;
+    spcap::report::draw_folder(&args.out, None)?;
     println!(
         "Merged {} shards ({} replicates) into {}/",
         args.shards.len(),

@@ -36,11 +36,11 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run replicates of a scenario and write CSVs and run.json to an output folder.
+    /// Run replicates of a scenario and write CSVs, run.json, plots and reports to an output folder.
     Run(run::Args),
     /// Merge the shard folders of one run (spcap run --shard K/N) into the folder a single run would write.
     Merge(merge::Args),
-    /// Redraw the plots and report.html of an existing output folder from its CSVs, without simulating.
+    /// Redraw the plots and reports (report.html, report.docx, stress_des.md) of an output folder from its CSVs, without simulating.
     Plot(plot::Args),
     /// Compare scenarios with BASE, replicate by replicate (same seed: common random numbers).
     Compare(compare::Args),
@@ -124,6 +124,23 @@ impl Shared {
         let mut settings = Settings::new(count, self.seed);
         settings.threads = self.threads;
         settings
+    }
+}
+
+/// `--docx-template FILE`, declared once for the commands that write the
+/// Word report (run, compare, plot). The template is read and checked
+/// before anything runs, so a bad file costs no simulation.
+#[derive(clap::Args)]
+pub struct DocxTemplate {
+    /// A Word document (.docx or .dotx) whose styles report.docx takes (Normal, Title, Heading 1-3, Caption).
+    #[arg(id = "docx_template", long = "docx-template", value_name = "FILE")]
+    pub template: Option<PathBuf>,
+}
+
+impl DocxTemplate {
+    /// The template's styles, if one was given.
+    pub fn load(&self) -> std::result::Result<Option<spcap::report::Template>, spcap::report::TemplateError> {
+        self.template.as_deref().map(spcap::report::Template::read).transpose()
     }
 }
 

@@ -1,8 +1,9 @@
 //! `spcap run FILE`: runs the replicates of a scenario, writes the output
-//! folder (CSVs, `run.json`, plots, `report.html`) and prints a few headline
+//! folder (CSVs, `run.json`, plots, `stress_des.md`, `report.docx`,
+//! `report.html`) and prints a few headline
 //! figures; with `--shard K/N`, only a share of the replicates, to merge later.
 
-use super::{Replicates, Shared};
+use super::{DocxTemplate, Replicates, Shared};
 use spcap::experiment::{self, ExperimentError};
 use spcap::output::{self, trace::CsvTrace, RunInfo};
 use spcap::scenario::{self, LoadedScenario};
@@ -23,6 +24,8 @@ pub struct Args {
     /// Run only replicates r with r mod N == K and write mergeable partial results (see `spcap merge`).
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     shard: Option<(u64, u64)>,
+    #[command(flatten)]
+    docx: DocxTemplate,
 }
 
 /// Parses `K/N` with 0 <= K < N.
@@ -46,6 +49,7 @@ pub fn run(args: Args) -> super::Result {
     }
     let quiet = args.shared.quiet;
     let loaded = scenario::load(&args.file)?;
+    let template = args.docx.load()?;
     let dir = args.shared.out_or(&args.file, "", "");
     let outcome = super::run_with_progress(&loaded, &settings, quiet).inspect_err(|e| {
         // An earlier run's results in the folder must not pass for this one's.
@@ -75,7 +79,7 @@ pub fn run(args: Args) -> super::Result {
         }
         return Ok(());
     }
-    spcap::report::draw_folder(&dir)?;
+    spcap::report::draw_folder(&dir, template.as_ref())?;
     if let Some(path) = &args.trace {
         write_trace(path, &loaded, settings.seed)?;
     }

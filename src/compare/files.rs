@@ -48,7 +48,11 @@ pub const THRESHOLD_COLUMNS: [&str; 12] = [
 /// folder does not look complete while the scenarios run.
 pub fn begin(dir: &Path) -> Result<(), CompareError> {
     std::fs::create_dir_all(dir).map_err(|e| OutputError::new(dir, e))?;
-    Ok(remove_if_present(&dir.join("comparison.html"))?)
+    // An earlier comparison's reports must not pass for this one's if it is stopped.
+    for name in ["comparison.html", "comparison.docx", "stress_des.md"] {
+        remove_if_present(&dir.join(name))?;
+    }
+    Ok(())
 }
 
 /// The folder of one scenario's ordinary run output.

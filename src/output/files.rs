@@ -61,6 +61,13 @@ fn run_json(info: &RunInfo) -> Result<RunJson, serde_json::Error> {
     let scenario = &info.loaded.scenario;
     Ok(RunJson {
         spcap_version: env!("CARGO_PKG_VERSION").into(),
+        build: run_json::build(),
+        // A merged folder (no threads of its own) ran on the shards' machines, not this one.
+        machine: if o.threads > 0 {
+            run_json::machine()
+        } else {
+            String::new()
+        },
         scenario_name: scenario.name.clone(),
         scenario_file: info.loaded.file.display().to_string(),
         scenario_hash: info.loaded.hash(),

@@ -57,12 +57,29 @@ pub struct Results {
     /// For each metric column, how many rows of `replicates.csv` have a value
     /// (the others measured nobody: `summary.csv` summarises these only).
     pub with_value: BTreeMap<String, u64>,
+    /// Every replicate's values, in replicate order (`replicates.csv`).
+    pub rows: Vec<replicates::ReplicateLine>,
+    /// How the run was made, from `run.json`.
+    pub run: RunRecord,
+}
+
+/// How a run was made, from `run.json`: for the STRESS-DES appendix.
+#[derive(Clone, Debug, Default)]
+pub struct RunRecord {
+    pub scenario_file: String,
+    pub wall_seconds: f64,
+    pub threads: u64,
+    pub events: u64,
+    /// The build of spcap that ran, as [`crate::output::run_json::build`] describes it.
+    pub build: String,
+    /// The machine the run was made on, as [`crate::output::run_json::machine`] describes it.
+    pub machine: String,
 }
 
 impl Results {
     /// Reads an output folder; any missing or malformed file is an error naming it (and the line).
     pub fn read(dir: &Path) -> Result<Results, ReadError> {
-        let meta = read_meta(&dir.join("run.json"))?;
+        let (meta, run) = read_meta(&dir.join("run.json"))?;
         let summary = summary::read(&dir.join("summary.csv"))?
             .into_iter()
             .map(|line| (line.metric.clone(), line))
@@ -104,6 +121,8 @@ impl Results {
         Ok(Results {
             replicates: rows.len() as u64,
             with_value,
+            rows,
+            run,
             dir: dir.to_path_buf(),
             waiting: get_pooled("waiting_time")?,
             holding: get_pooled("holding_time")?,
@@ -138,11 +157,19 @@ impl Results {
     }
 }
 
-fn read_meta(file: &Path) -> Result<RunMeta, ReadError> {
+fn read_meta(file: &Path) -> Result<(RunMeta, RunRecord), ReadError> {
     let run = run_json::read(file)?;
+    let record = RunRecord {
+        scenario_file: run.scenario_file.clone(),
+        wall_seconds: run.wall_seconds,
+        threads: run.threads,
+        events: run.events,
+        build: run.build.clone(),
+        machine: run.machine.clone(),
+    };
     let scenario: RawScenario = serde_json::from_value(run.scenario)
         .map_err(|e| ReadError::malformed(file, 1, format!("\"scenario\": {e}")))?;
-    Ok(RunMeta {
+    let meta = RunMeta {
         start: units::parse_date(&run.start)
             .ok_or_else(|| ReadError::malformed(file, 1, format!("\"start\": \"{}\" is not a date", run.start)))?,
         version: run.spcap_version,
@@ -153,5 +180,6 @@ fn read_meta(file: &Path) -> Result<RunMeta, ReadError> {
         warm_up_days: run.warm_up_days,
         horizon_days: run.horizon_days,
         scenario,
-    })
+    };
+    Ok((meta, record))
 }

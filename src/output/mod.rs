@@ -87,7 +87,8 @@ pub const COMPLETE_MARKERS: [&str; 2] = ["run.json", "report.html"];
 /// a run overwrites it, and when a run into it is interrupted, so that an
 /// earlier run's results are never taken for the new run's.
 pub fn unmark(dir: &Path) -> Result<(), OutputError> {
-    for name in COMPLETE_MARKERS {
+    // The other reports go too: an earlier run's report.docx must not sit beside this run's results.
+    for name in COMPLETE_MARKERS.iter().chain(&["report.docx", "stress_des.md"]) {
         remove_if_present(&dir.join(name))?;
     }
     Ok(())
@@ -220,7 +221,7 @@ mod tests {
                 let mut row: Row = [None; COUNT];
                 for (c, slot) in row.iter_mut().enumerate() {
                     // Every fourth cell empty, the others awkward numbers.
-                    *slot = ((c as u64 + r) % 4 != 0).then(|| AWKWARD[(c + r as usize) % 5] * (r + 1) as f64);
+                    *slot = (!(c as u64 + r).is_multiple_of(4)).then(|| AWKWARD[(c + r as usize) % 5] * (r + 1) as f64);
                 }
                 (r * 3, row)
             })
@@ -352,6 +353,8 @@ mod tests {
         // The seed an f64 cannot hold: it would read back as 2^53.
         assert_ne!(seed as f64 as u64, seed);
         let run = run_json::RunJson {
+            build: "commit 0, rustc, debug profile".into(),
+            machine: "linux x86_64".into(),
             events: 10,
             events_per_second: 1.5,
             horizon_days: 365.0,

@@ -10,9 +10,17 @@ use std::path::Path;
 /// exactly (never through an `f64`, which is wrong above 2^53).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunJson {
+    /// The build of spcap that ran: its commit and compiler, as [`build`]
+    /// says (absent in folders written before it was recorded).
+    #[serde(default)]
+    pub build: String,
     pub events: u64,
     pub events_per_second: f64,
     pub horizon_days: f64,
+    /// The machine the replicates ran on, as [`machine`] describes it; empty
+    /// for a folder merged from shards, whose machines are not known here.
+    #[serde(default)]
+    pub machine: String,
     pub replicates: u64,
     pub replicates_in_this_folder: u64,
     pub replicates_per_second: f64,
@@ -43,4 +51,40 @@ pub fn write(path: &Path, run: &RunJson) -> Result<(), OutputError> {
 pub fn read(path: &Path) -> Result<RunJson, ReadError> {
     let text = std::fs::read_to_string(path).map_err(|e| ReadError::missing(path, e))?;
     serde_json::from_str(&text).map_err(|e| ReadError::malformed(path, e.line() as u64, e))
+}
+
+/// The build of this binary: "commit 1a2b3c4d5e6f, rustc 1.95.0, release
+/// profile", from what `build.rs` found (a build outside a git checkout has
+/// no commit).
+pub fn build() -> String {
+    let commit = option_env!("SPCAP_COMMIT").unwrap_or("");
+    let rustc = option_env!("SPCAP_RUSTC").unwrap_or("rustc (version unknown)");
+    let profile = if cfg!(debug_assertions) { "debug" } else { "release" };
+    let commit = if commit.is_empty() {
+        "commit unknown (built outside a git checkout)".to_string()
+    } else {
+        format!("commit {commit}")
+    };
+    format!("{commit}, {rustc}, {profile} profile")
+}
+
+/// The machine this process runs on: operating system, architecture, the
+/// processor's model name where the system says it (Linux), and the cores
+/// available to this process.
+pub fn machine() -> String {
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, name)| name.split_whitespace().collect::<Vec<_>>().join(" "))
+        })
+        .unwrap_or_else(|| "processor model not known".into());
+    format!(
+        "{} {}, {cpu}, {cores} cores available",
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    )
 }

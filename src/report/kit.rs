@@ -1,6 +1,6 @@
-//! The small HTML kit the run and comparison pages share: the house style
-//! sheet, escaping, the opening of a page, figures inline as SVG with their
-//! readings, and a key figure's cells.
+//! The small HTML kit the pages share ([`super::html`] renders them): the
+//! house style sheet, escaping, the opening of a page, figures inline as SVG
+//! with their readings, and a key figure's cells.
 
 use crate::output::summary::SummaryLine;
 use crate::plot::Figure;
@@ -55,11 +55,13 @@ h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid #ccc; }
 p.lead { font-size: 1.05rem; }
 table { border-collapse: collapse; margin: 0.5rem 0 1rem; }
 td, th { border-bottom: 1px solid #ddd; padding: 0.3rem 0.8rem; text-align: left; vertical-align: top; }
-table.key td:nth-child(2), table.key td:nth-child(3) { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.stress td:first-child { width: 14rem; }
 figure { margin: 1.5rem 0; break-inside: avoid; page-break-inside: avoid; }
 figure svg { width: 100%; height: auto; }
 figcaption { font-size: 0.95rem; margin-top: 0.3rem; }
 code { font-size: 0.9em; }
 @page { size: A4; margin: 14mm; }
-@media print { body { max-width: none; margin: 0; font-size: 10pt; } h2 { break-after: avoid; } }
+h2.appendix { margin-top: 3rem; }
+@media print { body { max-width: none; margin: 0; font-size: 10pt; } h2 { break-after: avoid; } h2.appendix { break-before: page; } }
 ";

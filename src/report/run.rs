@@ -1,10 +1,12 @@
-//! The run page: `report.html`, self-contained (SVG inline, no scripts or
-//! external files), written from an output folder's statistics and figures.
-//! It prints to A4 from a browser. Its key figures are the metric table's
-//! ([`crate::stats::metric::key_metrics`]), with the same numbers and words
-//! as the terminal's headlines ([`super::terminal`]).
+//! The run report: `report.html` (self-contained, SVG inline, prints to A4
+//! from a browser) and `report.docx`, one [`Page`] written from an output
+//! folder's statistics, its figures and its STRESS-DES appendix. Its key
+//! figures are the metric table's ([`crate::stats::metric::key_metrics`]),
+//! with the same numbers and words as the terminal's headlines
+//! ([`super::terminal`]).
 
-use super::kit::{escape, figures_html, key_cells, page_start};
+use super::blocks::{code, name_values, para, text, Block, Cell, Inline, Page, Row, Table};
+use super::kit::key_cells;
 use crate::output::Results;
 use crate::plot::Figure;
 use crate::scenario::resolve::lookup;
@@ -12,86 +14,154 @@ use crate::stats::metric;
 
 /// The report's HTML.
 pub fn html(r: &Results, figures: &[Figure]) -> String {
+    super::html::render(&page(r), figures)
+}
+
+/// What the report says, the STRESS-DES appendix last.
+pub fn page(r: &Results) -> Page {
     let m = &r.meta;
-    let mut out = String::new();
-    out.push_str(&page_start(&escape(&m.name), "spcap report", ""));
+    let mut blocks = Vec::new();
     if !m.scenario.description.is_empty() {
-        out.push_str(&format!("<p class=\"lead\">{}</p>\n", escape(&m.scenario.description)));
+        blocks.push(Block::Lead(vec![text(&m.scenario.description)]));
     }
     let end = crate::scenario::units::date_after(m.start, m.warm_up_days + m.horizon_days);
     let from = crate::scenario::units::date_after(m.start, m.warm_up_days);
-    out.push_str(&format!(
-        "<p>Results of {} simulated replicates of the period {from} to {end}. Intervals are 95% confidence intervals on the mean over replicates.</p>\n",
+    blocks.push(para(vec![text(format!(
+        "Results of {} simulated replicates of the period {from} to {end}. Intervals are 95% confidence intervals on the mean over replicates.",
         m.replicates
-    ));
-    out.push_str("<h2>Key figures</h2>\n<p>Each figure is measured in every replicate and averaged over the replicates, with a 95% confidence interval on that mean. <code>docs/outputs.md</code> defines each one.</p>\n<table class=\"key\">\n<thead><tr><th>Measure</th><th>Mean over replicates</th><th>95% interval</th></tr></thead>\n<tbody>\n");
-    for k in metric::key_metrics() {
-        let s = r.metric(k.column);
-        let (mean, interval) = key_cells(k, &s);
-        let with_value = r.with_value.get(k.column).copied().unwrap_or(0);
-        // A replicate with nothing to measure (nobody's wait measured) has no value and is left out: say so.
-        let note = if with_value < r.replicates {
-            format!(
-                " <small>({with_value} of {} replicates had a value)</small>",
-                r.replicates
-            )
-        } else {
-            String::new()
-        };
-        out.push_str(&format!(
-            "<tr id=\"key-{}\"><td>{}{note}</td><td data-value=\"{}\">{mean}</td><td data-low=\"{}\" data-high=\"{}\">{interval}</td></tr>\n",
-            k.column,
-            escape(&k.label_with_unit()),
-            crate::output::number(s.mean),
-            crate::output::number(s.ci_low),
-            crate::output::number(s.ci_high),
-        ));
+    ))]));
+    blocks.push(Block::Heading(2, "Key figures".into()));
+    blocks.push(para(vec![
+        text("Each figure is measured in every replicate and averaged over the replicates, with a 95% confidence interval on that mean. "),
+        code("docs/outputs.md"),
+        text(" defines each one."),
+    ]));
+    blocks.push(Block::Table(key_figures(r)));
+    blocks.push(Block::Figures);
+    blocks.extend(assumptions(r));
+    blocks.push(Block::Heading(2, "Run".into()));
+    blocks.push(Block::Table(name_values(
+        "meta",
+        vec![
+            ("spcap version", m.version.clone()),
+            ("Build", r.run.build.clone()),
+            ("Scenario file", r.run.scenario_file.clone()),
+            ("Scenario hash", m.hash.clone()),
+            ("Seed", m.seed.to_string()),
+            ("Replicates", m.replicates.to_string()),
+            ("Wall time", wall_time(r)),
+            ("Report drawn", jiff::Timestamp::now().strftime("%Y-%m-%d").to_string()),
+            ("Output folder", r.dir.display().to_string()),
+        ],
+    )));
+    blocks.extend(super::stress_des::appendix(&super::stress_des::run_items(r)));
+    Page {
+        title: m.name.clone(),
+        what: "spcap report",
+        extra_css: "",
+        blocks,
     }
-    out.push_str("</tbody>\n</table>\n");
-    out.push_str(&figures_html(figures));
-    out.push_str(&assumptions(r));
-    out.push_str(&format!(
-        "<h2>Run</h2>\n<table class=\"meta\">\n<tr><td>spcap version</td><td>{}</td></tr>\n<tr><td>Scenario hash</td><td>{}</td></tr>\n<tr><td>Seed</td><td>{}</td></tr>\n<tr><td>Replicates</td><td>{}</td></tr>\n<tr><td>Report drawn</td><td>{}</td></tr>\n<tr><td>Output folder</td><td>{}</td></tr>\n</table>\n</body>\n</html>\n",
-        escape(&m.version),
-        escape(&m.hash),
-        m.seed,
-        m.replicates,
-        jiff::Timestamp::now().strftime("%Y-%m-%d"),
-        escape(&r.dir.display().to_string())
-    ));
-    out
+}
+
+/// "12.3 s on linux x86_64, ..., 2 threads", or why it is not known.
+fn wall_time(r: &Results) -> String {
+    if r.run.machine.is_empty() && r.run.threads == 0 {
+        "not recorded here (merged from shards; see each shard's run.json)".into()
+    } else if r.run.machine.is_empty() {
+        format!(
+            "{:.1} s, {} threads (machine not recorded)",
+            r.run.wall_seconds, r.run.threads
+        )
+    } else {
+        format!(
+            "{:.1} s on {}, {} threads",
+            r.run.wall_seconds, r.run.machine, r.run.threads
+        )
+    }
+}
+
+/// The key figures: each one's mean and interval, with the exact values as attributes.
+fn key_figures(r: &Results) -> Table {
+    let rows = metric::key_metrics()
+        .map(|k| {
+            let s = r.metric(k.column);
+            let (mean, interval) = key_cells(k, &s);
+            let with_value = r.with_value.get(k.column).copied().unwrap_or(0);
+            let mut label = vec![text(k.label_with_unit())];
+            // A replicate with nothing to measure (nobody's wait measured) has no value and is left out: say so.
+            if with_value < r.replicates {
+                label.push(text(" "));
+                label.push(Inline::Small(format!(
+                    "({with_value} of {} replicates had a value)",
+                    r.replicates
+                )));
+            }
+            Row::new(vec![
+                Cell::new(label),
+                Cell::number(vec![text(mean)]).attr("data-value", crate::output::number(s.mean)),
+                Cell::number(vec![text(interval)])
+                    .attr("data-low", crate::output::number(s.ci_low))
+                    .attr("data-high", crate::output::number(s.ci_high)),
+            ])
+            .id(format!("key-{}", k.column))
+        })
+        .collect();
+    Table {
+        class: "key",
+        head: vec!["Measure".into(), "Mean over replicates".into(), "95% interval".into()],
+        rows,
+        widths: vec![6, 2, 3],
+    }
 }
 
 /// The scenario's figures whose source says "assumption", with their values.
-fn assumptions(r: &Results) -> String {
+fn assumptions(r: &Results) -> Vec<Block> {
     let scenario = toml::Value::try_from(&r.meta.scenario).ok();
     let table = scenario.as_ref().and_then(toml::Value::as_table);
-    let rows: Vec<String> = r
+    let rows: Vec<Row> = r
         .meta
         .scenario
         .sources
         .iter()
-        .filter(|(_, source)| source.to_lowercase().contains("assumption"))
+        .filter(|(_, source)| is_assumption(source))
         .map(|(key, source)| {
             let value = table.and_then(|t| lookup(t, key)).map(short_value).unwrap_or_default();
-            format!(
-                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>\n",
-                escape(key),
-                escape(&value),
-                escape(source)
-            )
+            Row::new(vec![Cell::new(vec![code(key)]), Cell::text(value), Cell::text(source)])
         })
         .collect();
     if rows.is_empty() {
-        return "<h2>Assumptions</h2>\n<p>The scenario file marks none of its figures as an assumption in its <code>[sources]</code> table.</p>\n".into();
+        return vec![
+            Block::Heading(2, "Assumptions".into()),
+            para(vec![
+                text("The scenario file marks none of its figures as an assumption in its "),
+                code("[sources]"),
+                text(" table."),
+            ]),
+        ];
     }
-    format!(
-        "<h2>Assumptions that drive the result</h2>\n<p>These figures have no evidence behind them (the scenario's <code>[sources]</code> table marks them as assumptions); read the results with them in mind.</p>\n<table class=\"assumptions\">\n<thead><tr><th>Parameter</th><th>Value</th><th>Source</th></tr></thead>\n<tbody>\n{}</tbody>\n</table>\n",
-        rows.concat()
-    )
+    vec![
+        Block::Heading(2, "Assumptions that drive the result".into()),
+        para(vec![
+            text("These figures have no evidence behind them (the scenario's "),
+            code("[sources]"),
+            text(" table marks them as assumptions); read the results with them in mind."),
+        ]),
+        Block::Table(Table {
+            class: "assumptions",
+            head: vec!["Parameter".into(), "Value".into(), "Source".into()],
+            rows,
+            widths: vec![5, 4, 4],
+        }),
+    ]
 }
 
-fn short_value(v: &toml::Value) -> String {
+/// Whether a `[sources]` entry says the figure is an assumption.
+pub fn is_assumption(source: &str) -> bool {
+    source.to_lowercase().contains("assumption")
+}
+
+/// A parameter's value, short enough for a table cell.
+pub fn short_value(v: &toml::Value) -> String {
     let text = match v {
         toml::Value::String(s) => s.clone(),
         toml::Value::Array(a) if a.len() > 4 => format!("{} values", a.len()),

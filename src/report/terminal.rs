@@ -41,7 +41,7 @@ pub fn terminal(name: &str, outcome: &Outcome, dir: &Path) -> String {
     }
     let _ = writeln!(
         out,
-        "Outputs (CSVs, plots and report.html) written to {}/",
+        "Outputs (CSVs, plots, report.html, report.docx and stress_des.md) written to {}/",
         dir.display()
     );
     out

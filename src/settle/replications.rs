@@ -199,6 +199,92 @@ impl crate::exit::ExitWith for ReplicationsError {
     }
 }
 
+/// The rule applied to one replicate's values after another, in replicate
+/// order: what [`find`] runs, and what a finished run's rows are judged by
+/// (`stress_des.md` says how many replicates `spcap replications` would ask
+/// for, from the replicates the run already has).
+#[derive(Clone, Debug)]
+pub struct Search {
+    metrics: Vec<String>,
+    columns: Vec<usize>,
+    precision: f64,
+    rule: StoppingRule,
+    running: Vec<Running>,
+    points: Vec<Vec<Point>>,
+    done: u64,
+    recommended: Option<u64>,
+}
+
+impl Search {
+    /// Checks the options' metrics and precision (not `max`: the caller decides how many rows to give).
+    pub fn new(options: &Options) -> Result<Search, ReplicationsError> {
+        let columns = options
+            .metrics
+            .iter()
+            .map(|m| metric::index(m).ok_or_else(|| ReplicationsError::UnknownMetric(m.clone())))
+            .collect::<Result<Vec<_>, _>>()?;
+        if !(options.precision > 0.0 && options.precision < 1.0) {
+            return Err(ReplicationsError::Precision(options.precision));
+        }
+        Ok(Search {
+            metrics: options.metrics.clone(),
+            precision: options.precision,
+            rule: StoppingRule::new(options.min, options.k_limit),
+            running: vec![Running::new(); columns.len()],
+            points: vec![Vec::new(); columns.len()],
+            columns,
+            done: 0,
+            recommended: None,
+        })
+    }
+
+    /// Takes the next replicate's row (every metric's value, in the columns of
+    /// `replicates.csv`); returns the recommended count once the rule is met.
+    /// Rows after that are ignored.
+    pub fn push(&mut self, row: &[Option<f64>]) -> Option<u64> {
+        if self.recommended.is_some() {
+            return self.recommended;
+        }
+        self.done += 1;
+        let mut precise = true;
+        for ((c, run), pts) in self.columns.iter().zip(&mut self.running).zip(&mut self.points) {
+            // A replicate with nothing to measure this metric on adds no value to its mean.
+            if let Some(value) = row.get(*c).copied().flatten() {
+                run.push(value);
+            }
+            let relative = run.relative();
+            precise &= relative <= self.precision;
+            pts.push(Point {
+                n: self.done,
+                mean: run.mean,
+                half_width: run.half_width(),
+                relative,
+            });
+        }
+        self.recommended = self.rule.observe(self.done, precise);
+        self.recommended
+    }
+
+    /// What the rule found from the rows given.
+    pub fn found(self) -> Found {
+        let all_zero = self
+            .metrics
+            .iter()
+            .zip(&self.running)
+            .filter(|(_, r)| r.all_zero)
+            .map(|(m, _)| m.clone())
+            .collect();
+        Found {
+            metrics: self.metrics,
+            precision: self.precision,
+            recommended: self.recommended,
+            examined: self.done,
+            points: self.points,
+            all_zero,
+        }
+    }
+}
+
 /// Runs replicates of `scenario` until the stopping rule is met for every
 /// metric or `max` is reached. `progress` is called after each replicate run.
 pub fn find(
@@ -207,14 +293,7 @@ pub fn find(
     progress: &(dyn Fn() + Sync),
     cancel: &AtomicBool,
 ) -> Result<Found, ReplicationsError> {
-    let columns = options
-        .metrics
-        .iter()
-        .map(|m| metric::index(m).ok_or_else(|| ReplicationsError::UnknownMetric(m.clone())))
-        .collect::<Result<Vec<_>, _>>()?;
-    if !(options.precision > 0.0 && options.precision < 1.0) {
-        return Err(ReplicationsError::Precision(options.precision));
-    }
+    let mut search = Search::new(options)?;
     let first = options.min + look_ahead(options.min, options.k_limit);
     if options.max < first {
         return Err(ReplicationsError::Max {
@@ -225,11 +304,7 @@ pub fn find(
     }
     let mut settings = Settings::new(options.max, options.seed);
     settings.threads = options.threads;
-    let mut rule = StoppingRule::new(options.min, options.k_limit);
-    let mut running = vec![Running::new(); columns.len()];
-    let mut points = vec![Vec::new(); columns.len()];
     let mut done = 0u64;
-    let mut recommended = None;
     'search: while done < options.max {
         // Batches grow with the count (a fifth of it), so that at most about a
         // fifth of the work is spent past the stopping point, and start large
@@ -239,42 +314,12 @@ pub fn find(
         let outcome = experiment::run_replicates(scenario, &settings, &numbers, progress, cancel)?;
         for (_, row) in outcome.aggregate.rows_sorted() {
             done += 1;
-            let mut precise = true;
-            for ((c, run), pts) in columns.iter().zip(&mut running).zip(&mut points) {
-                // A replicate with nothing to measure this metric on adds no value to its mean.
-                if let Some(value) = row[*c] {
-                    run.push(value);
-                }
-                let relative = run.relative();
-                precise &= relative <= options.precision;
-                pts.push(Point {
-                    n: done,
-                    mean: run.mean,
-                    half_width: run.half_width(),
-                    relative,
-                });
-            }
-            if let Some(n) = rule.observe(done, precise) {
-                recommended = Some(n);
+            if search.push(row).is_some() {
                 break 'search;
             }
         }
     }
-    let all_zero = options
-        .metrics
-        .iter()
-        .zip(&running)
-        .filter(|(_, r)| r.all_zero)
-        .map(|(m, _)| m.clone())
-        .collect();
-    Ok(Found {
-        metrics: options.metrics.clone(),
-        precision: options.precision,
-        recommended,
-        examined: done,
-        points,
-        all_zero,
-    })
+    Ok(search.found())
 }
 
 #[cfg(test)]

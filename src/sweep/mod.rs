@@ -379,7 +379,7 @@ pub fn run(
                 outcome: &outcome,
             },
         )?;
-        crate::report::draw_folder(&sub)?;
+        crate::report::draw_folder(&sub, None)?;
         files::write_point(&sub, plan, point)?;
         let agg = &outcome.aggregate;
         let result = PointResult {

@@ -64,6 +64,30 @@ pub fn spcap(args: &[&str]) -> Output {
         .expect("spcap runs")
 }
 
+/// Runs 12 replicates of the shipped baseline into `dir`, quietly.
+pub fn run_baseline_into(dir: &std::path::Path) {
+    let out = spcap(&[
+        "run",
+        "scenarios/baseline.toml",
+        "-n",
+        "12",
+        "--quiet",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// The figures of a run's folder, by file stem, in the reports' order.
+pub const FIGURES: [&str; 6] = [
+    "backlog",
+    "held",
+    "waiting_time",
+    "holding_time",
+    "staffing",
+    "outcomes",
+];
+
 /// The result files that must not depend on threads or on how a run was split.
 pub const RESULT_FILES: [&str; 6] = [
     "replicates.csv",
