@@ -139,19 +139,6 @@ impl ExitWith for Usage {
     }
 }
 
-/// An error of the command itself, not of the user's input (exit code 1),
-/// whatever the error would say elsewhere: a folder this command has just
-/// written that cannot be read back is not the user's to fix.
-#[derive(Debug, thiserror::Error)]
-#[error(transparent)]
-pub struct Failed<E: std::error::Error + 'static>(pub E);
-
-impl<E: std::error::Error + 'static> ExitWith for Failed<E> {
-    fn exit_with(&self) -> Exit {
-        Exit::Failed
-    }
-}
-
 /// The default output folder of a command on a scenario file:
 /// `outputs/<prefix><file stem><suffix>/`.
 fn default_out(file: &Path, prefix: &str, suffix: &str) -> PathBuf {

@@ -18,6 +18,15 @@ use std::path::{Path, PathBuf};
 /// scenarios' own folders, read back, base first. Nothing is written unless
 /// every figure was drawn.
 pub fn write(dir: &Path, c: &Comparison, results: &[Results]) -> Result<Vec<PathBuf>, CompareError> {
+    write_figures(dir, c, results).map(|(written, _)| written)
+}
+
+/// Like [`write`], giving back the figures it wrote (for `spcap serve`, which shows them with their readings).
+pub fn write_with_figures(dir: &Path, c: &Comparison, results: &[Results]) -> Result<Vec<Figure>, CompareError> {
+    write_figures(dir, c, results).map(|(_, figures)| figures)
+}
+
+fn write_figures(dir: &Path, c: &Comparison, results: &[Results]) -> Result<(Vec<PathBuf>, Vec<Figure>), CompareError> {
     let figures = crate::compare::figures::figures(c, results).map_err(|message| PlotError::Draw {
         chart: dir.display().to_string(),
         message,
@@ -25,7 +34,7 @@ pub fn write(dir: &Path, c: &Comparison, results: &[Results]) -> Result<Vec<Path
     let page = html(c, &figures, results, dir);
     let mut written = files::write_tables(dir, c)?;
     super::write_figures_and_page(dir, &figures, "comparison.html", &page, &mut written)?;
-    Ok(written)
+    Ok((written, figures))
 }
 
 /// The page's HTML. `results` are the scenarios' own folders, base first.
