@@ -10,6 +10,7 @@ pub mod plot;
 pub mod progress;
 pub mod replications;
 pub mod run;
+pub mod serve;
 pub mod sweep;
 pub mod warmup;
 
@@ -36,6 +37,8 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Serve the web page on which a commissioner changes a scenario's levers, compares options and reads the answer.
+    Serve(serve::Args),
     /// Run replicates of a scenario and write CSVs and run.json to an output folder.
     Run(run::Args),
     /// Merge the shard folders of one run (spcap run --shard K/N) into the folder a single run would write.
@@ -58,6 +61,7 @@ impl Cli {
     /// Runs the command given.
     pub fn run(self) -> Result {
         match self.command {
+            Command::Serve(args) => serve::run(args),
             Command::Run(args) => run::run(args),
             Command::Merge(args) => merge::run(&args),
             Command::Plot(args) => plot::run(&args),
