@@ -259,9 +259,10 @@ fn a_commissioner_adds_an_option_runs_it_and_reads_the_verdict_in_a_browser() {
         page.eval("document.querySelectorAll('#key-figures tbody tr').length > 3"),
         json!(true)
     );
-    assert_eq!(
-        page.eval("document.querySelector('#fig-backlog img').complete"),
-        json!(true)
+    page.wait_for(
+        "(() => { const i = document.querySelector('#fig-backlog img'); return i && i.complete && i.naturalWidth > 0; })()",
+        "the waiting-list chart to load",
+        30,
     );
     eprintln!("verdict read from the page: {verdict}");
 }

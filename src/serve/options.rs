@@ -289,8 +289,15 @@ pub fn form(loaded: &LoadedScenario, text: &str) -> Form {
         match lookup(&table, key) {
             Some(Value::Table(t)) => {
                 let dist = t.get("dist").and_then(Value::as_str).unwrap_or("fixed");
-                t.keys()
-                    .filter(|k| *k != "dist")
+                // In the order a reader expects: shortest, most likely, longest.
+                let rank = |k: &str| {
+                    ["value", "min", "mode", "max", "mean", "sd"]
+                        .iter()
+                        .position(|r| *r == k)
+                };
+                let mut keys: Vec<&String> = t.keys().filter(|k| *k != "dist").collect();
+                keys.sort_by_key(|k| (rank(k).unwrap_or(usize::MAX), k.to_string()));
+                keys.into_iter()
                     .filter_map(|k| {
                         field(
                             &format!("{key}.{k}"),

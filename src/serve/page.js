@@ -143,8 +143,9 @@ function baseValue(key) {
 
 function sourceLine(source, id) {
   const word = { evidence: "Evidence", assumption: "Assumption", unrecorded: "No source" }[source.kind] || source.kind;
-  return el("p", { class: "source", id }, el("span", { class: `badge ${source.kind}` }, word),
-    source.kind === "unrecorded" ? "" : source.text);
+  // The scenario's own words, unless they only repeat the badge ("assumption").
+  const said = source.kind === "unrecorded" || source.text.trim().toLowerCase() === source.kind ? "" : source.text;
+  return el("p", { class: "source", id }, el("span", { class: `badge ${source.kind}` }, word), said);
 }
 
 function fieldInput(f, option) {
@@ -447,7 +448,7 @@ function showResult(r) {
   box.append(el("h3", {}, "Charts"));
   for (const f of r.figures) {
     box.append(el("figure", { id: `fig-${f.name}` },
-      el("img", { src: `/api/runs/${r.id}/files/comparison/${f.name}.svg`, alt: f.title, loading: "lazy" }),
+      el("img", { src: `/api/runs/${r.id}/files/comparison/${f.name}.svg`, alt: f.title }),
       el("figcaption", {}, f.reading)));
   }
 
@@ -460,10 +461,13 @@ function showResult(r) {
   box.append(ul);
   const files = r.labels.map((l) => `${l}.toml`).join(" ");
   box.append(el("p", { class: "help" }, "To get the same numbers on the command line: ", el("code", {}, `spcap compare ${files} --replicates ${r.replicates} --seed ${r.seed}`)));
-  box.append(el("p", { class: "screen" }, el("button", { type: "button", class: "secondary", onclick: () => window.print() }, "Print the answer (A4)")));
+  box.append(el("p", { class: "no-print" },
+    el("button", { type: "button", class: "secondary", onclick: () => window.print() }, "Print the answer (A4)"), " ",
+    el("a", { href: `#answer-${r.id}` }, "A link to this answer alone"), " · ",
+    el("a", { href: "/" }, "Start again")));
 
   $("results").hidden = false;
-  $("results").focus();
+  $("results").focus({ preventScroll: document.body.classList.contains("answer-only") });
 }
 
 async function refreshEarlier() {
@@ -478,13 +482,15 @@ async function refreshEarlier() {
   }
 }
 
+// #run-ID shows a run's answer below the form; #answer-ID the answer alone, to share or print.
 async function showLinkedRun() {
-  const m = /^#run-([A-Za-z0-9-]+)$/.exec(location.hash);
+  const m = /^#(run|answer)-([A-Za-z0-9-]+)$/.exec(location.hash);
+  document.body.classList.toggle("answer-only", !!m && m[1] === "answer");
   if (!m) return;
   try {
-    const s = await api("GET", `/api/runs/${m[1]}`);
+    const s = await api("GET", `/api/runs/${m[2]}`);
     if (s.result) showResult(s.result);
-    else if (["queued", "running"].includes(s.state)) watch(m[1]);
+    else if (["queued", "running"].includes(s.state)) watch(m[2]);
   } catch (e) {
     $("e-run").textContent = e.message;
   }
