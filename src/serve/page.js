@@ -419,7 +419,6 @@ function showResult(r) {
   }
 
   if (r.thresholds.length) {
-    box.append(el("h3", {}, "Threshold question"));
     const t = el("table", { class: "key" });
     t.append(el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Question"), el("th", { scope: "col" }, "Option"), el("th", { scope: "col" }, "Probability"), el("th", { scope: "col" }, "95% interval"))));
     const body = el("tbody", {});
@@ -428,10 +427,9 @@ function showResult(r) {
         el("td", { class: "num" }, pct(a[0])), el("td", { class: "num" }, `${pct(a[1])} to ${pct(a[2])}`))));
     }
     t.append(body);
-    box.append(el("div", { class: "table-scroll" }, t));
+    box.append(el("div", { class: "keep" }, el("h3", {}, "Threshold question"), el("div", { class: "table-scroll" }, t)));
   }
 
-  box.append(el("h3", {}, "Key figures"));
   const t = el("table", { class: "key", id: "key-figures" });
   const head = el("tr", {}, el("th", { scope: "col" }, "Measure"));
   for (const n of r.names) head.append(el("th", { scope: "col" }, n));
@@ -443,14 +441,15 @@ function showResult(r) {
     body.append(tr);
   }
   t.append(body);
-  box.append(el("div", { class: "table-scroll" }, t));
+  box.append(el("div", { class: "keep" }, el("h3", {}, "Key figures"), el("div", { class: "table-scroll" }, t)));
 
-  box.append(el("h3", {}, "Charts"));
-  for (const f of r.figures) {
-    box.append(el("figure", { id: `fig-${f.name}` },
+  // Each heading is kept with what follows it on paper: the charts' with the first chart.
+  r.figures.forEach((f, i) => {
+    const figure = el("figure", { id: `fig-${f.name}` },
       el("img", { src: `/api/runs/${r.id}/files/comparison/${f.name}.svg`, alt: f.title }),
-      el("figcaption", {}, f.reading)));
-  }
+      el("figcaption", {}, f.reading));
+    box.append(i === 0 ? el("div", { class: "keep" }, el("h3", {}, "Charts"), figure) : figure);
+  });
 
   box.append(el("h3", {}, "Downloads"));
   const ul = el("ul", { class: "downloads" });
