@@ -144,7 +144,6 @@ pub fn app(scenarios: &Path, data: &Path, limits: Limits) -> Result<Router, Serv
 
 /// Starts the server and serves until Ctrl-C or SIGTERM.
 pub fn serve(bind: SocketAddr, scenarios: &Path, data: &Path, limits: Limits) -> Result<(), ServeError> {
-    let router = app(scenarios, data, limits)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -154,6 +153,9 @@ pub fn serve(bind: SocketAddr, scenarios: &Path, data: &Path, limits: Limits) ->
         let listener = tokio::net::TcpListener::bind(bind)
             .await
             .map_err(|source| ServeError::Bind { addr: bind, source })?;
+        // The store is opened only once the address is ours: opening it removes partial runs, which
+        // must not happen to a server already running on this folder when a second one cannot start.
+        let router = app(scenarios, data, limits)?;
         let addr = listener.local_addr().map_err(ServeError::Server)?;
         println!("spcap serve: open http://{addr}/ in a browser (Ctrl-C stops the server)");
         axum::serve(listener, router)
