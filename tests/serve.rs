@@ -174,7 +174,7 @@ async fn scenarios_are_listed_with_their_questions_and_give_a_form_of_levers() {
 
     let (status, form) = get_json(&s.router, "/api/scenarios/short").await;
     assert_eq!(status, StatusCode::OK, "{form}");
-    assert_eq!(form["period"], "2019-10-01 to 2020-10-01");
+    assert_eq!(form["period"], "2019-10-01 to 2020-09-30");
     let fields: Vec<&Value> = form["sections"]
         .as_array()
         .unwrap()
@@ -556,6 +556,23 @@ async fn a_run_gives_the_numbers_of_spcap_compare_and_outlives_a_restart() {
     let (status, _) = post_json(&s.router, &format!("/api/runs/{id}/cancel"), &json!({})).await;
     assert_eq!(status, StatusCode::CONFLICT);
 
+    // A threshold question asked after the run gets the answer the run gave it, and others their own.
+    let uri = format!("/api/runs/{id}/threshold");
+    let (status, answer) = post_json(&s.router, &uri, &json!({"threshold": "waiting_list=20@2020-06-30"})).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer, result["thresholds"][0]);
+    let (status, other) = post_json(&s.router, &uri, &json!({"threshold": "waiting_list=0@2020-09-30"})).await;
+    assert_eq!(status, StatusCode::OK, "{other}");
+    assert_eq!(other["snapshot"], "2020-09-29");
+    assert_ne!(other["answers"], answer["answers"]);
+    for bad in ["waiting_list=20", "waiting_list=20@2031-01-01", "nothing=1@2020-01-01"] {
+        let (status, body) = post_json(&s.router, &uri, &json!({"threshold": bad})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
+        assert_eq!(body["field"], "threshold");
+    }
+    let (status, _) = post_json(&s.router, &uri, &json!({"question": "x"})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
     // A server started again on the same folder lists the run, complete, with the same result.
     let folder = s.dir.path().join("scenarios");
     let again = app(&folder, &s.dir.path().join("data"), limits()).unwrap();
@@ -604,6 +621,9 @@ async fn runs_wait_in_a_bounded_queue_and_a_cancelled_run_leaves_nothing() {
     );
     let (status, files) = send(&s.router, "GET", &format!("/api/runs/{long}/csv.zip"), None).await;
     assert_eq!(status, StatusCode::CONFLICT, "{}", csv_rows(&files));
+    let question = json!({"threshold": "waiting_list=20@2020-06-30"});
+    let (status, _) = post_json(&s.router, &format!("/api/runs/{long}/threshold"), &question).await;
+    assert_eq!(status, StatusCode::CONFLICT);
 
     let (status, body) = post_json(&s.router, &format!("/api/runs/{queued}/cancel"), &json!({})).await;
     assert_eq!(status, StatusCode::OK);

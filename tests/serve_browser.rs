@@ -287,5 +287,15 @@ fn a_commissioner_adds_an_option_runs_it_and_reads_the_verdict_in_a_browser() {
         "the waiting-list chart to load",
         30,
     );
+    // A threshold question asked after the run is answered on the page.
+    page.type_into("q-value", "0");
+    page.click("q-ask");
+    page.wait_for(
+        "document.querySelectorAll('#thresholds tbody tr').length === 2",
+        "the threshold's answer",
+        30,
+    );
+    let answer = page.eval("document.querySelector('#thresholds tbody tr').innerText");
+    assert!(answer.as_str().unwrap().contains("waiting list above 0"), "{answer}");
     eprintln!("verdict read from the page: {verdict}");
 }

@@ -12,6 +12,7 @@ use crate::experiment::{self, ExperimentError, Settings};
 use crate::output::{self, OutputError, ReadError, RunInfo};
 use crate::plot::{Figure, PlotError, Results};
 use crate::scenario::LoadedScenario;
+use crate::stats::aggregate::LevelCounts;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
@@ -58,6 +59,9 @@ pub struct Finished {
     pub comparison: Comparison,
     /// The comparison's figures as written, each with its reading.
     pub figures: Vec<Figure>,
+    /// Each scenario's exact weekly counts of every level, base first, for
+    /// threshold questions asked after the run.
+    pub levels: Vec<Vec<LevelCounts>>,
 }
 
 /// Runs every scenario of `loaded` (base first) into `dir`, each in the
@@ -107,5 +111,10 @@ pub fn run(
         .map(|l| Results::read(&files::member_folder(dir, l)).map_err(RunError::ReadBack))
         .collect::<Result<_, _>>()?;
     let figures = crate::report::comparison::write_with_figures(dir, &comparison, &results)?;
-    Ok(Finished { comparison, figures })
+    let levels = outcomes.iter().map(|o| o.aggregate.levels.to_vec()).collect();
+    Ok(Finished {
+        comparison,
+        figures,
+        levels,
+    })
 }

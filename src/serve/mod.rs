@@ -135,6 +135,7 @@ pub fn app(scenarios: &Path, data: &Path, limits: Limits) -> Result<Router, Serv
         .route("/api/runs", post(submit).get(list_runs))
         .route("/api/runs/{id}", get(run_status))
         .route("/api/runs/{id}/cancel", post(cancel))
+        .route("/api/runs/{id}/threshold", post(ask_threshold))
         .route("/api/runs/{id}/scenarios/{n}", get(download_scenario))
         .route("/api/runs/{id}/csv.zip", get(download_zip))
         .route("/api/runs/{id}/files/{*path}", get(run_file))
@@ -655,6 +656,37 @@ fn download(content_type: &'static str, file_name: &str, bytes: Vec<u8>) -> Resp
         bytes,
     )
         .into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Question {
+    threshold: String,
+}
+
+/// `POST /api/runs/{id}/threshold`: a threshold question (`METRIC=VALUE@DATE`) about a finished run.
+async fn ask_threshold(
+    State(app): State<Arc<App>>,
+    UrlPath(id): UrlPath<String>,
+    body: Body,
+) -> ApiResult<Json<runs::ThresholdAnswer>> {
+    let (result, _) = finished(&app, &id)?;
+    let bytes = axum::body::to_bytes(body, 4096)
+        .await
+        .map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "a question is at most 4096 bytes"))?;
+    let question: Question = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("malformed request: {e}")))?;
+    let threshold: Threshold = question
+        .threshold
+        .parse()
+        .map_err(|e: compare::CompareError| ApiError::invalid("threshold", e.to_string()))?;
+    let folder = app.store.folder(&id);
+    blocking(move || {
+        runs::answer_threshold(&folder, &result, &threshold)
+            .map(Json)
+            .map_err(|message| ApiError::invalid("threshold", message))
+    })
+    .await?
 }
 
 /// `GET /api/runs/{id}/scenarios/{n}`: option n (0 is the base) as a scenario file.

@@ -77,7 +77,7 @@ pub struct Form {
     pub description: String,
     /// The question the scenario file's own comment asks, if it says one.
     pub question: String,
-    /// "2020-04-01 to 2025-04-01", the measured period.
+    /// "2020-04-01 to 2025-03-31", the measured period, its first and last days.
     pub period: String,
     pub start: String,
     pub end: String,
@@ -399,7 +399,8 @@ pub fn form(loaded: &LoadedScenario, text: &str) -> Form {
     }
 
     let s = &loaded.scenario;
-    let (start, end) = (s.snapshot_date(0), scenario::units::date_after(s.start, s.end()));
+    // The last measured day, as a threshold question allows it.
+    let (start, end) = (s.snapshot_date(0), scenario::units::date_after(s.start, s.end() - 1.0));
     Form {
         name: s.name.clone(),
         description: s.description.clone(),

@@ -418,16 +418,41 @@ function showResult(r) {
     box.append(el("h4", {}, el("span", { class: "swatch-inline", style: `color:${colour(i)}`, "aria-hidden": "true" }, "■ "), r.names[i]), ul);
   }
 
-  if (r.thresholds.length) {
-    const t = el("table", { class: "key" });
+  // Threshold questions: those asked with the run, and any asked now, answered from the run's weekly counts.
+  {
+    const t = el("table", { class: "key", id: "thresholds" });
     t.append(el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Question"), el("th", { scope: "col" }, "Option"), el("th", { scope: "col" }, "Probability"), el("th", { scope: "col" }, "95% interval"))));
     const body = el("tbody", {});
-    for (const q of r.thresholds) {
-      q.answers.forEach((a, i) => body.append(el("tr", {}, el("td", {}, `${q.question} (weekly count of ${q.snapshot})`), el("td", {}, r.names[i]),
-        el("td", { class: "num" }, pct(a[0])), el("td", { class: "num" }, `${pct(a[1])} to ${pct(a[2])}`))));
-    }
+    const add = (q) => q.answers.forEach((a, i) => body.append(el("tr", {}, el("td", {}, `${q.question} (weekly count of ${q.snapshot})`), el("td", {}, r.names[i]),
+      el("td", { class: "num" }, pct(a[0])), el("td", { class: "num" }, `${pct(a[1])} to ${pct(a[2])}`))));
+    r.thresholds.forEach(add);
     t.append(body);
-    box.append(el("div", { class: "keep" }, el("h3", {}, "Threshold question"), el("div", { class: "table-scroll" }, t)));
+    const wrap = el("div", { class: "table-scroll" }, t);
+    wrap.hidden = !r.thresholds.length;
+    const [from, to] = r.period.split(" to ");
+    const metric = $("f-threshold-metric").cloneNode(true);
+    metric.id = "q-metric";
+    const ask = el("div", { class: "ask no-print" },
+      el("div", { class: "threshold-grid" },
+        el("div", { class: "field" }, el("label", { for: "q-metric" }, "Level"), metric),
+        el("div", { class: "field" }, el("label", { for: "q-value" }, "is above"), el("input", { type: "text", id: "q-value", inputmode: "decimal", placeholder: "e.g. 200", "aria-describedby": "e-q" })),
+        el("div", { class: "field" }, el("label", { for: "q-date" }, "on"), el("input", { type: "date", id: "q-date", min: from, max: to, value: to }))),
+      el("button", { type: "button", class: "secondary", id: "q-ask", onclick: async () => {
+        $("e-q").textContent = "";
+        const threshold = `${$("q-metric").value}=${$("q-value").value.trim()}@${$("q-date").value}`;
+        try {
+          const q = await api("POST", `/api/runs/${r.id}/threshold`, { threshold });
+          add(q);
+          wrap.hidden = false;
+          say(`${q.question}: ${q.answers.map((a, i) => `${r.names[i]} ${pct(a[0])}`).join(", ")}.`);
+        } catch (e) {
+          $("e-q").textContent = e.message;
+        }
+      } }, "Answer"),
+      el("p", { class: "error", id: "e-q", role: "alert" }));
+    box.append(el("div", { class: "keep" }, el("h3", {}, "Threshold question"),
+      el("p", { class: "help" }, "The probability that a weekly level is above a value on a date, from every replicate; ask as many as you like."),
+      wrap, ask));
   }
 
   const t = el("table", { class: "key", id: "key-figures" });

@@ -10,11 +10,12 @@
 //! names a path.
 
 use crate::compare::run::{Finished, RunError, Watch};
-use crate::compare::threshold::PlacedThreshold;
+use crate::compare::threshold::{Exceedance, PlacedThreshold, Threshold};
 use crate::compare::verdict::Direction;
 use crate::experiment::{ExperimentError, Settings};
 use crate::output::write_atomically;
 use crate::scenario::LoadedScenario;
+use crate::stats::aggregate::LevelCounts;
 use crate::stats::metric;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -430,6 +431,14 @@ impl Store {
             run,
             &run.cancel,
         )?;
+        // The weekly counts, so that a threshold question asked after the run is answered exactly.
+        let levels: Vec<Vec<&Vec<Vec<u32>>>> = finished
+            .levels
+            .iter()
+            .map(|option| option.iter().map(|l| &l.counts).collect())
+            .collect();
+        let levels = serde_json::to_string(&levels).unwrap_or_default();
+        write_atomically(&partial.join(LEVELS), |w| w.write_all(levels.as_bytes()))?;
         let result = result_of(&run.id, created, &finished, &p.loaded[0], p.settings.seed);
         let json = serde_json::to_string_pretty(&result).unwrap_or_default();
         write_atomically(&partial.join("result.json"), |w| w.write_all(json.as_bytes()))?;
@@ -442,6 +451,42 @@ impl Store {
     }
 }
 
+/// The file of a run's weekly counts: option, then level, then week, then value.
+pub const LEVELS: &str = "levels.json";
+
+/// Answers a threshold question from a finished run's folder, one answer per
+/// option, as the run itself would have: placed on the base scenario's weeks.
+pub fn answer_threshold(folder: &Path, result: &RunResult, threshold: &Threshold) -> Result<ThresholdAnswer, String> {
+    let base = folder.join("scenarios").join(format!("{}.toml", result.labels[0]));
+    let base = crate::scenario::load(&base).map_err(|e| e.to_string())?;
+    let placed = crate::compare::threshold::place(threshold, &base.scenario).map_err(|e| e.to_string())?;
+    let text = std::fs::read_to_string(folder.join(LEVELS)).map_err(|e| e.to_string())?;
+    let levels: Vec<Vec<Vec<Vec<u32>>>> = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    let answers = levels
+        .into_iter()
+        .map(|option| {
+            let counts: Vec<LevelCounts> = option.into_iter().map(|counts| LevelCounts { counts }).collect();
+            let e = Exceedance::of(&placed, &counts);
+            (e.probability, e.ci_low, e.ci_high)
+        })
+        .collect();
+    Ok(ThresholdAnswer {
+        question: question(&placed),
+        snapshot: placed.snapshot.to_string(),
+        answers,
+    })
+}
+
+fn question(placed: &PlacedThreshold) -> String {
+    let th = &placed.threshold;
+    format!(
+        "{} above {} on {}",
+        th.metric_name().replace('_', " "),
+        th.value,
+        th.date
+    )
+}
+
 /// The page's view of a finished comparison.
 fn result_of(id: &str, created: String, f: &Finished, base: &LoadedScenario, seed: u64) -> RunResult {
     let c = &f.comparison;
@@ -449,7 +494,7 @@ fn result_of(id: &str, created: String, f: &Finished, base: &LoadedScenario, see
     let period = format!(
         "{} to {}",
         s.snapshot_date(0),
-        crate::scenario::units::date_after(s.start, s.end())
+        crate::scenario::units::date_after(s.start, s.end() - 1.0)
     );
     let verdicts = c
         .verdicts()
@@ -488,23 +533,15 @@ fn result_of(id: &str, created: String, f: &Finished, base: &LoadedScenario, see
         .thresholds
         .iter()
         .enumerate()
-        .map(|(t, placed)| {
-            let th = &placed.threshold;
-            ThresholdAnswer {
-                question: format!(
-                    "{} above {} on {}",
-                    th.metric_name().replace('_', " "),
-                    th.value,
-                    th.date
-                ),
-                snapshot: placed.snapshot.to_string(),
-                answers: c
-                    .exceedances
-                    .iter()
-                    .filter(|(ti, _, _)| *ti == t)
-                    .map(|(_, _, e)| (e.probability, e.ci_low, e.ci_high))
-                    .collect(),
-            }
+        .map(|(t, placed)| ThresholdAnswer {
+            question: question(placed),
+            snapshot: placed.snapshot.to_string(),
+            answers: c
+                .exceedances
+                .iter()
+                .filter(|(ti, _, _)| *ti == t)
+                .map(|(_, _, e)| (e.probability, e.ci_low, e.ci_high))
+                .collect(),
         })
         .collect();
     RunResult {
