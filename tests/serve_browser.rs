@@ -287,6 +287,12 @@ fn a_commissioner_adds_an_option_runs_it_and_reads_the_verdict_in_a_browser() {
         "the waiting-list chart to load",
         30,
     );
+    // Every control a screen reader meets has a name: a label, an aria-label or its own text.
+    let unnamed = page.eval(
+        "[...document.querySelectorAll('input, select, button')].filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby') && !e.textContent.trim()).map(e => e.id || e.outerHTML)",
+    );
+    assert_eq!(unnamed, json!([]), "controls without a name");
+
     // A threshold question asked after the run is answered on the page.
     page.type_into("q-value", "0");
     page.click("q-ask");
