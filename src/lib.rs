@@ -18,6 +18,7 @@ pub mod output;
 pub mod plot;
 pub mod report;
 pub mod scenario;
+pub mod serve;
 pub mod settle;
 pub mod stats;
 pub mod sweep;

@@ -3,14 +3,14 @@
 //! folder, then the comparison itself (see `spcap::compare`). Every check
 //! that can refuse the comparison runs before any scenario does.
 
-use super::{run_with_progress, DocxTemplate, Failed, Replicates, Shared};
+use super::progress::Progress;
+use super::{DocxTemplate, Replicates, Shared};
 use spcap::compare::threshold::Threshold;
-use spcap::compare::{self, files, Comparison, Member};
-use spcap::output::{self, RunInfo};
-use spcap::plot::Results;
+use spcap::compare::{self, Comparison};
 use spcap::scenario::{self, LoadedScenario};
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Mutex;
 
 // The shared options, in the words of a comparison: `--replicates` needs 2
 // here, as each paired difference needs an interval.
@@ -63,57 +63,66 @@ pub fn run(args: Args) -> super::Result {
     let placed = compare::place_thresholds(&args.thresholds, &loaded[0])?;
     let template = args.docx.load()?;
     let dir = args.shared.out_or(&args.base, "compare-", "");
-    files::begin(&dir)?;
 
     let labels = compare::labels(&paths);
     let settings = args.shared.settings(args.replicates.count);
-    let mut outcomes = Vec::with_capacity(loaded.len());
-    for (i, (scenario, label)) in loaded.iter().zip(&labels).enumerate() {
-        if !quiet {
-            eprintln!(
-                "[{}/{}] {}: {} replicates",
-                i + 1,
-                loaded.len(),
-                scenario.scenario.name,
-                args.replicates.count
-            );
-        }
-        let outcome = run_with_progress(scenario, &settings, quiet)?;
-        let folder = files::member_folder(&dir, label);
-        output::write_run(
-            &folder,
-            &RunInfo {
-                loaded: scenario,
-                settings: &settings,
-                outcome: &outcome,
-            },
-        )?;
-        spcap::report::draw_folder(&folder, template.as_ref())?;
-        outcomes.push(outcome);
-    }
-
-    let members: Vec<Member> = loaded
-        .iter()
-        .zip(&labels)
-        .zip(&outcomes)
-        .map(|((scenario, label), outcome)| Member {
-            label: label.clone(),
-            loaded: scenario,
-            aggregate: &outcome.aggregate,
-        })
-        .collect();
-    let comparison = Comparison::new(&members, placed)?;
-    // The member folders were written just above: one that cannot be read back is a failure, not bad input.
-    let results: Vec<Results> = labels
-        .iter()
-        .map(|l| Results::read(&files::member_folder(&dir, l)).map_err(Failed))
-        .collect::<Result<_, _>>()?;
-    spcap::report::comparison::write(&dir, &comparison, &results, template.as_ref())?;
+    let watch = Terminal {
+        quiet,
+        count: loaded.len(),
+        replicates: args.replicates.count,
+        bar: Mutex::new(None),
+    };
+    let request = compare::run::Request {
+        dir: &dir,
+        loaded: &loaded,
+        labels: &labels,
+        settings: &settings,
+        thresholds: placed,
+        template: template.as_ref(),
+    };
+    let finished = compare::run::run(request, &watch, super::interrupt::flag())?;
+    let comparison = finished.comparison;
     if !quiet {
         // A closed pipe is ignored: everything is already on disk.
         let _ = print_verdicts(&comparison, &dir);
     }
     Ok(())
+}
+
+/// Progress on the terminal: a line naming each scenario as it starts, and its progress bar.
+struct Terminal {
+    quiet: bool,
+    count: usize,
+    replicates: u64,
+    bar: Mutex<Option<Progress>>,
+}
+
+impl compare::run::Watch for Terminal {
+    fn scenario_starts(&self, index: usize, loaded: &LoadedScenario) {
+        if !self.quiet {
+            eprintln!(
+                "[{}/{}] {}: {} replicates",
+                index + 1,
+                self.count,
+                loaded.scenario.name,
+                self.replicates
+            );
+        }
+        let bar = Progress::new(Some(self.replicates), self.quiet);
+        *self.bar.lock().unwrap_or_else(|e| e.into_inner()) = Some(bar);
+    }
+
+    fn replicate_done(&self) {
+        if let Some(bar) = self.bar.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            bar.tick();
+        }
+    }
+
+    fn scenario_ends(&self, _index: usize) {
+        if let Some(bar) = self.bar.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            bar.finish();
+        }
+    }
 }
 
 fn print_verdicts(c: &Comparison, dir: &std::path::Path) -> std::io::Result<()> {

@@ -10,6 +10,7 @@ pub mod plot;
 pub mod progress;
 pub mod replications;
 pub mod run;
+pub mod serve;
 pub mod sweep;
 pub mod warmup;
 
@@ -36,6 +37,8 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Serve the web page on which a commissioner changes a scenario's levers, compares options and reads the answer.
+    Serve(serve::Args),
     /// Run replicates of a scenario and write CSVs, run.json, plots and reports to an output folder.
     Run(run::Args),
     /// Merge the shard folders of one run (spcap run --shard K/N) into the folder a single run would write.
@@ -58,6 +61,7 @@ impl Cli {
     /// Runs the command given.
     pub fn run(self) -> Result {
         match self.command {
+            Command::Serve(args) => serve::run(args),
             Command::Run(args) => run::run(args),
             Command::Merge(args) => merge::run(&args),
             Command::Plot(args) => plot::run(&args),
@@ -153,19 +157,6 @@ pub struct Usage(pub String);
 impl ExitWith for Usage {
     fn exit_with(&self) -> Exit {
         Exit::BadInput
-    }
-}
-
-/// An error of the command itself, not of the user's input (exit code 1),
-/// whatever the error would say elsewhere: a folder this command has just
-/// written that cannot be read back is not the user's to fix.
-#[derive(Debug, thiserror::Error)]
-#[error(transparent)]
-pub struct Failed<E: std::error::Error + 'static>(pub E);
-
-impl<E: std::error::Error + 'static> ExitWith for Failed<E> {
-    fn exit_with(&self) -> Exit {
-        Exit::Failed
     }
 }
 

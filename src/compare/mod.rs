@@ -12,6 +12,7 @@
 
 pub mod figures;
 pub mod files;
+pub mod run;
 pub mod threshold;
 pub mod verdict;
 

@@ -24,6 +24,25 @@ pub fn write(
     results: &[Results],
     template: Option<&super::Template>,
 ) -> Result<Vec<PathBuf>, CompareError> {
+    write_figures(dir, c, results, template).map(|(written, _)| written)
+}
+
+/// Like [`write`], giving back the figures it wrote (for `spcap serve`, which shows them with their readings).
+pub fn write_with_figures(
+    dir: &Path,
+    c: &Comparison,
+    results: &[Results],
+    template: Option<&super::Template>,
+) -> Result<Vec<Figure>, CompareError> {
+    write_figures(dir, c, results, template).map(|(_, figures)| figures)
+}
+
+fn write_figures(
+    dir: &Path,
+    c: &Comparison,
+    results: &[Results],
+    template: Option<&super::Template>,
+) -> Result<(Vec<PathBuf>, Vec<Figure>), CompareError> {
     let figures = crate::compare::figures::figures(c, results).map_err(|message| PlotError::Draw {
         chart: dir.display().to_string(),
         message,
@@ -38,7 +57,7 @@ pub fn write(
         template,
     };
     super::write_figures_and_reports(dir, &figures, &reports, &mut written)?;
-    Ok(written)
+    Ok((written, figures))
 }
 
 /// The page's HTML. `results` are the scenarios' own folders, base first.

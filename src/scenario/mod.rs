@@ -72,6 +72,32 @@ pub fn load_str(text: &str, name: &str) -> Result<LoadedScenario, ScenarioError>
     validate::validate(resolved, Path::new(name))
 }
 
+/// Validates scenario text sent to `spcap serve`: it may `extends` only files
+/// inside `folder` (see [`resolve::resolve_str_within`]); `name` stands for the file in messages.
+pub fn load_str_within(text: &str, name: &str, folder: &Path) -> Result<LoadedScenario, ScenarioError> {
+    let resolved = resolve::resolve_str_within(text, Path::new(name), folder)?;
+    validate::validate(resolved, Path::new(name))
+}
+
+/// Validates a scenario given as a table with nothing to extend (a resolved
+/// scenario with values changed); `name` stands for the file in messages.
+pub fn load_table(table: toml::Table, name: &str) -> Result<LoadedScenario, ScenarioError> {
+    if table.contains_key("extends") {
+        return Err(ScenarioError::Invalid {
+            file: PathBuf::from(name),
+            key: "extends".into(),
+            message: "not allowed here: the scenario is given whole".into(),
+        });
+    }
+    let file = PathBuf::from(name);
+    let resolved = resolve::Resolved {
+        merged: table.clone(),
+        file: file.clone(),
+        chain: vec![(file.clone(), table)],
+    };
+    validate::validate(resolved, &file)
+}
+
 /// A probability distribution of a time (in days) or of a count.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Distribution {

@@ -35,7 +35,7 @@ impl Resolved {
 /// Reads `path` and everything it extends.
 pub fn resolve(path: &Path) -> Result<Resolved, ScenarioError> {
     let mut chain = Vec::new();
-    let merged = read_chain(path, &mut chain)?;
+    let merged = read_chain(path, None, &mut chain)?;
     Ok(Resolved {
         merged,
         file: path.to_path_buf(),
@@ -48,7 +48,7 @@ pub fn resolve(path: &Path) -> Result<Resolved, ScenarioError> {
 pub fn resolve_str(text: &str, name: &Path) -> Result<Resolved, ScenarioError> {
     let mut chain = Vec::new();
     let own = parse(text, name)?;
-    let merged = merge_parent(own, name, Path::new("."), &mut chain)?;
+    let merged = merge_parent(own, name, Path::new("."), None, &mut chain)?;
     Ok(Resolved {
         merged,
         file: name.to_path_buf(),
@@ -56,14 +56,60 @@ pub fn resolve_str(text: &str, name: &Path) -> Result<Resolved, ScenarioError> {
     })
 }
 
-fn read_chain(path: &Path, chain: &mut Vec<(PathBuf, Table)>) -> Result<Table, ScenarioError> {
+/// Parses scenario text sent to `spcap serve`: every file of its `extends`
+/// chain must be a file inside `folder`, named by a relative path without
+/// `..`, so that the text cannot read anything else on the server's disk.
+pub fn resolve_str_within(text: &str, name: &Path, folder: &Path) -> Result<Resolved, ScenarioError> {
+    let mut chain = Vec::new();
+    let own = parse(text, name)?;
+    let merged = merge_parent(own, name, folder, Some(folder), &mut chain)?;
+    Ok(Resolved {
+        merged,
+        file: name.to_path_buf(),
+        chain,
+    })
+}
+
+fn read_chain(path: &Path, within: Option<&Path>, chain: &mut Vec<(PathBuf, Table)>) -> Result<Table, ScenarioError> {
     let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
         file: path.to_path_buf(),
         source,
     })?;
     let own = parse(&text, path)?;
     let dir = path.parent().unwrap_or(Path::new("."));
-    merge_parent(own, path, dir, chain)
+    merge_parent(own, path, dir, within, chain)
+}
+
+/// Refuses an `extends` target, as written, that could leave the scenarios
+/// folder: an absolute path or one with `..`.
+fn check_relative(target: &str) -> Result<(), String> {
+    use std::path::Component;
+    let path = Path::new(target);
+    let absolute = path.is_absolute() || target.starts_with(['/', '\\']) || target.contains(':');
+    if absolute {
+        return Err(
+            "an absolute path is refused here: name a file of the scenarios folder, such as \"baseline.toml\"".into(),
+        );
+    }
+    if path
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+    {
+        return Err(
+            "a path with \"..\" is refused here: name a file of the scenarios folder, such as \"baseline.toml\"".into(),
+        );
+    }
+    Ok(())
+}
+
+/// Refuses a file whose real path (links followed) is outside `folder`.
+fn check_inside(real: &Path, folder: &Path) -> Result<(), String> {
+    let root = std::fs::canonicalize(folder).map_err(|e| format!("cannot read the scenarios folder: {e}"))?;
+    if real.starts_with(&root) {
+        Ok(())
+    } else {
+        Err("that file is outside the scenarios folder, which is refused here".into())
+    }
 }
 
 fn parse(text: &str, file: &Path) -> Result<Table, ScenarioError> {
@@ -73,10 +119,13 @@ fn parse(text: &str, file: &Path) -> Result<Table, ScenarioError> {
     })
 }
 
+/// Lays `own` over the file it extends, if any, read from `dir`. With
+/// `within`, every file of the chain must stay inside that folder.
 fn merge_parent(
     mut own: Table,
     file: &Path,
     dir: &Path,
+    within: Option<&Path>,
     chain: &mut Vec<(PathBuf, Table)>,
 ) -> Result<Table, ScenarioError> {
     let extends = own.remove("extends");
@@ -91,6 +140,14 @@ fn merge_parent(
             message: format!("extends = {extends}: must be a file name in quotes, such as \"baseline.toml\""),
         });
     };
+    // Checked before anything is read, so that a refused path tells nothing of the disk.
+    if within.is_some() {
+        check_relative(&target).map_err(|problem| ScenarioError::Extends {
+            file: file.to_path_buf(),
+            target: target.clone(),
+            problem,
+        })?;
+    }
     let parent_path = dir.join(&target);
     if parent_path.is_dir() || target.trim().is_empty() {
         return Err(ScenarioError::Extends {
@@ -105,6 +162,13 @@ fn merge_parent(
         target: target.clone(),
         problem: format!("cannot read {}: {e}", parent_path.display()),
     })?;
+    if let Some(folder) = within {
+        check_inside(&parent_canonical, folder).map_err(|problem| ScenarioError::Extends {
+            file: file.to_path_buf(),
+            target: target.clone(),
+            problem,
+        })?;
+    }
     let seen: Vec<PathBuf> = chain
         .iter()
         .map(|(f, _)| std::fs::canonicalize(f).unwrap_or_else(|_| f.clone()))
@@ -122,7 +186,7 @@ fn merge_parent(
             ),
         });
     }
-    let parent = read_chain(&parent_path, chain)?;
+    let parent = read_chain(&parent_path, within, chain)?;
     Ok(deep_merge(parent, own))
 }
 
