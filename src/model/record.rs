@@ -205,3 +205,36 @@ impl Trace for NoTrace {
     #[inline(always)]
     fn event(&mut self, _: f64, _: &'static str, _: Option<u32>, _: Option<u32>, _: Option<u32>, _: Option<u32>) {}
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clearing_empties_the_record_and_keeps_its_buffers() {
+        let mut r = ReplicateRecord {
+            referrals: 3,
+            waiting_times: vec![1.0; 100],
+            holding_times: vec![2.0; 100],
+            weekly: vec![[1; 5]; 100],
+            monthly: vec![Month::default(); 100],
+            month_waits: vec![3.0; 100],
+            ..ReplicateRecord::default()
+        };
+        r.clear();
+        assert_eq!(r.referrals, 0);
+        assert!(r.waiting_times.is_empty() && r.waiting_times.capacity() >= 100);
+        assert!(r.holding_times.is_empty() && r.holding_times.capacity() >= 100);
+        assert!(r.weekly.is_empty() && r.weekly.capacity() >= 100);
+        assert!(r.monthly.is_empty() && r.monthly.capacity() >= 100);
+        assert!(r.month_waits.is_empty() && r.month_waits.capacity() >= 100);
+    }
+
+    #[test]
+    fn the_median_is_the_middle_value_or_the_mean_of_the_two() {
+        assert!(median(&mut []).is_nan());
+        assert_eq!(median(&mut [5.0]), 5.0);
+        assert_eq!(median(&mut [9.0, 1.0, 4.0]), 4.0);
+        assert_eq!(median(&mut [9.0, 1.0, 4.0, 2.0]), 3.0);
+    }
+}
