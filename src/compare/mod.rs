@@ -122,12 +122,17 @@ pub fn check_calendars(scenarios: &[LoadedScenario]) -> Result<(), CompareError>
 /// Short names for the scenarios' folders and CSV rows: each file's stem,
 /// with "-2", "-3" added when two files share a stem.
 pub fn labels(files: &[PathBuf]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::with_capacity(files.len());
-    for f in files {
-        let stem = f
-            .file_stem()
+    unique_labels(files.iter().map(|f| {
+        f.file_stem()
             .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "scenario".into());
+            .unwrap_or_else(|| "scenario".into())
+    }))
+}
+
+/// The stems as labels, with "-2", "-3" added to a stem already taken.
+pub fn unique_labels(stems: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for stem in stems {
         let mut label = stem.clone();
         let mut n = 2;
         while out.contains(&label) {

@@ -132,7 +132,7 @@ impl Measure {
 
     /// Closes the last month with the levels at the end of the run.
     pub fn close_last_month(&mut self, levels: &Levels, record: &mut ReplicateRecord) {
-        if record.monthly.len() == self.month_ends.len() && !record.monthly.is_empty() {
+        if record.monthly.len() == self.month_ends.len() {
             Self::close_month(levels, record);
         }
     }

@@ -438,8 +438,7 @@ async fn read_request(app: &App, body: Body) -> ApiResult<RunRequest> {
 
 /// Short names for the options' folders and files, from their names.
 fn labels(names: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for (i, name) in names.iter().enumerate() {
+    compare::unique_labels(names.iter().enumerate().map(|(i, name)| {
         let mut slug = String::new();
         for c in name.to_lowercase().chars() {
             if c.is_ascii_alphanumeric() {
@@ -450,16 +449,12 @@ fn labels(names: &[String]) -> Vec<String> {
         }
         let slug: String = slug.trim_end_matches('-').chars().take(40).collect();
         let slug = slug.trim_end_matches('-').to_string();
-        let stem = if slug.is_empty() { format!("option-{i}") } else { slug };
-        let mut label = stem.clone();
-        let mut n = 2;
-        while out.contains(&label) {
-            label = format!("{stem}-{n}");
-            n += 1;
+        if slug.is_empty() {
+            format!("option-{i}")
+        } else {
+            slug
         }
-        out.push(label);
-    }
-    out
+    }))
 }
 
 /// The referrals one replicate of `s` can expect, at most: the rate at its
