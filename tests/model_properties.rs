@@ -301,6 +301,13 @@ fn measured_months_run_from_the_warm_up_to_the_end_by_calendar_month() {
     let part = baseline_with("[calendar]\nstart = \"2020-01-01\"\nwarm_up = \"10d\"\nhorizon = \"3m\"\n");
     assert_eq!(part.scenario.end(), 101.0);
     assert_eq!(part.scenario.month_ends(), vec![31.0, 60.0, 91.0, 101.0]);
+    // Each month is named by the calendar month it begins in.
+    assert_eq!(
+        part.scenario.month_labels(),
+        ["2020-01", "2020-02", "2020-03", "2020-04"]
+    );
+    let december = baseline_with("[calendar]\nstart = \"2020-12-15\"\nwarm_up = \"0d\"\nhorizon = \"1m\"\n");
+    assert_eq!(december.scenario.month_labels(), ["2020-12", "2021-01"]);
 }
 
 #[test]

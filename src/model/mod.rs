@@ -51,5 +51,5 @@ pub(crate) fn test_scenario(sections: &str) -> crate::scenario::Scenario {
 }
 
 pub use plan::Plan;
-pub use record::{Exit, Month, NoTrace, ReplicateRecord, Trace, WEEKLY_METRICS};
+pub use record::{Exit, Month, NoTrace, ReplicateRecord, Trace, MONTHLY_METRICS, WEEKLY_METRICS};
 pub use simulation::{Simulation, TooLarge};

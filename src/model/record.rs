@@ -78,6 +78,40 @@ pub struct Month {
     pub held: u32,
 }
 
+/// The monthly figures by name, as `monthly.csv` and an observed-data file
+/// for `spcap calibrate` write them: flows in the month, levels at its end,
+/// and one `discharged_<reason>` per [`Exit`].
+pub const MONTHLY_METRICS: [&str; 13] = [
+    "referrals",
+    "allocated",
+    "waiting_median",
+    "waiting_list",
+    "caseload",
+    "held",
+    "discharged_redirected",
+    "discharged_declined",
+    "discharged_reneged",
+    "discharged_disengaged",
+    "discharged_completed_connected",
+    "discharged_completed_no_need",
+    "discharged_unmet",
+];
+
+impl Month {
+    /// The figure named `MONTHLY_METRICS[metric]`; NaN for a median of nobody.
+    pub fn value(&self, metric: usize) -> f64 {
+        match metric {
+            0 => f64::from(self.referrals),
+            1 => f64::from(self.allocated),
+            2 => self.waiting_median,
+            3 => f64::from(self.waiting_list),
+            4 => f64::from(self.caseload),
+            5 => f64::from(self.held),
+            exit => f64::from(self.exits[exit - 6]),
+        }
+    }
+}
+
 impl Default for Month {
     fn default() -> Self {
         Month {
@@ -228,6 +262,29 @@ mod tests {
         assert!(r.weekly.is_empty() && r.weekly.capacity() >= 100);
         assert!(r.monthly.is_empty() && r.monthly.capacity() >= 100);
         assert!(r.month_waits.is_empty() && r.month_waits.capacity() >= 100);
+    }
+
+    #[test]
+    fn monthly_metrics_name_each_figure_and_each_exit() {
+        let month = Month {
+            referrals: 1,
+            allocated: 2,
+            exits: [10, 11, 12, 13, 14, 15, 16],
+            waiting_median: 3.5,
+            waiting_list: 4,
+            caseload: 5,
+            held: 6,
+        };
+        let values: Vec<f64> = (0..MONTHLY_METRICS.len()).map(|m| month.value(m)).collect();
+        assert_eq!(
+            values,
+            [1.0, 2.0, 3.5, 4.0, 5.0, 6.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0]
+        );
+        for exit in Exit::ALL {
+            let name = format!("discharged_{}", exit.name());
+            let metric = MONTHLY_METRICS.iter().position(|m| *m == name).unwrap();
+            assert_eq!(month.value(metric), f64::from(month.exits[exit as usize]));
+        }
     }
 
     #[test]

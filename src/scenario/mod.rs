@@ -189,6 +189,20 @@ impl Scenario {
         ends
     }
 
+    /// The calendar months of the measured period as a service's figures
+    /// name them (`2023-04`), in the order of [`Scenario::month_ends`].
+    pub fn month_labels(&self) -> Vec<String> {
+        let mut begin = self.warm_up;
+        self.month_ends()
+            .into_iter()
+            .map(|end| {
+                let date = units::date_after(self.start, begin);
+                begin = end;
+                format!("{:04}-{:02}", date.year(), date.month())
+            })
+            .collect()
+    }
+
     /// The date of weekly snapshot `week`, as `timeseries.csv` writes it.
     pub fn snapshot_date(&self, week: usize) -> Date {
         units::date_after(self.start, self.warm_up + 7.0 * week as f64)
