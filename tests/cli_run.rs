@@ -104,6 +104,11 @@ fn run_writes_every_output_and_is_reproducible() {
     ] {
         assert!(timeseries.contains(&format!(",{metric},")), "timeseries lacks {metric}");
     }
+    let monthly = read(&one, "monthly.csv");
+    assert!(monthly.starts_with("month,metric,mean,p5,p25,p50,p75,p95\n"));
+    for metric in spcap::model::MONTHLY_METRICS {
+        assert!(monthly.contains(&format!(",{metric},")), "monthly.csv lacks {metric}");
+    }
     let hist = read(&one, "waiting_time_hist.csv");
     assert!(hist.starts_with("bin_start_days,bin_end_days,count\n0,1,"));
     assert!(hist.trim_end().ends_with(",inf,") || hist.lines().last().unwrap().contains(",inf,"));

@@ -1,5 +1,6 @@
 //! Golden results: every shipped scenario, run at a fixed seed, gives the
-//! per-replicate results and weekly levels stored under `tests/golden/`.
+//! per-replicate results, weekly levels and monthly figures stored under
+//! `tests/golden/`.
 //!
 //! The other tests check properties (queueing theory, conservation, the
 //! rules one by one); a change that keeps every property but moves the
@@ -24,7 +25,7 @@ use std::path::{Path, PathBuf};
 /// Replicates per scenario: enough to pass through turnover and closures.
 const REPLICATES: &str = "4";
 const SEED: &str = "7";
-const FILES: [&str; 2] = ["replicates.csv", "timeseries.csv"];
+const FILES: [&str; 3] = ["replicates.csv", "timeseries.csv", "monthly.csv"];
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()

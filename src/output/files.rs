@@ -2,11 +2,12 @@
 //! `run.json` last.
 
 use super::run_json::RunJson;
-use super::timeseries::WeekLine;
+use super::timeseries::SpreadLine;
 use super::{replicates, run_json, summary, times, timeseries, OutputError};
 use crate::experiment::{Outcome, Settings};
-use crate::model::WEEKLY_METRICS;
+use crate::model::{MONTHLY_METRICS, WEEKLY_METRICS};
 use crate::scenario::LoadedScenario;
+use crate::stats::LevelSummary;
 use std::path::Path;
 
 /// What `run.json` records besides the scenario.
@@ -41,17 +42,27 @@ fn write_summaries(dir: &Path, info: &RunInfo) -> Result<(), OutputError> {
     let agg = &info.outcome.aggregate;
     summary::write(&dir.join("summary.csv"), &agg.summaries())?;
     let scenario = &info.loaded.scenario;
-    let weeks = agg.week_summaries().into_iter().map(|s| WeekLine {
-        date: scenario.snapshot_date(s.week).to_string(),
-        metric: WEEKLY_METRICS[s.metric].to_string(),
+    let line = |period: String, names: &[&str], s: LevelSummary| SpreadLine {
+        period,
+        metric: names[s.metric].to_string(),
         mean: s.mean,
         p5: s.p5,
         p25: s.p25,
         p50: s.p50,
         p75: s.p75,
         p95: s.p95,
-    });
+    };
+    let weeks = agg
+        .week_summaries()
+        .into_iter()
+        .map(|s| line(scenario.snapshot_date(s.period).to_string(), &WEEKLY_METRICS, s));
     timeseries::write(&dir.join("timeseries.csv"), weeks)?;
+    let labels = scenario.month_labels();
+    let months = agg
+        .month_summaries()
+        .into_iter()
+        .map(|s| line(labels[s.period].clone(), &MONTHLY_METRICS, s));
+    timeseries::write_monthly(&dir.join("monthly.csv"), months)?;
     times::write_pooled(&dir.join("pooled_times.csv"), &agg.waiting, &agg.holding)
 }
 

@@ -87,8 +87,9 @@ impl Results {
         let file = dir.join("timeseries.csv");
         let mut series: BTreeMap<String, Series> = BTreeMap::new();
         for (i, line) in timeseries::read(&file)?.into_iter().enumerate() {
-            let date = units::parse_date(&line.date)
-                .ok_or_else(|| ReadError::malformed(&file, i as u64 + 2, format!("\"{}\" is not a date", line.date)))?;
+            let date = units::parse_date(&line.period).ok_or_else(|| {
+                ReadError::malformed(&file, i as u64 + 2, format!("\"{}\" is not a date", line.period))
+            })?;
             let s = series.entry(line.metric).or_default();
             s.dates.push(date);
             s.mean.push(line.mean);

@@ -200,7 +200,7 @@ mod tests {
 
     use super::shards::{LevelLine, PartLine, LEVELS_HEADER, PARTS_HEADER};
     use super::summary::SummaryLine;
-    use super::timeseries::WeekLine;
+    use super::timeseries::SpreadLine;
     use super::*;
     use crate::stats::aggregate::{Histogram, Pooled};
     use crate::stats::metric::{Row, COUNT, METRICS};
@@ -279,8 +279,8 @@ mod tests {
         }
 
         let path = dir.path().join("timeseries.csv");
-        let weeks = vec![WeekLine {
-            date: "2020-04-01".into(),
+        let weeks = vec![SpreadLine {
+            period: "2020-04-01".into(),
             metric: "waiting_list".into(),
             mean: 0.1 + 0.2,
             p5: 0.0,
@@ -291,6 +291,18 @@ mod tests {
         }];
         timeseries::write(&path, weeks.clone()).unwrap();
         assert_eq!(timeseries::read(&path).unwrap(), weeks);
+        let path = dir.path().join("monthly.csv");
+        let months = vec![SpreadLine {
+            period: "2020-04".into(),
+            metric: "waiting_median".into(),
+            ..weeks[0].clone()
+        }];
+        timeseries::write_monthly(&path, months.clone()).unwrap();
+        assert!(std::fs::read_to_string(&path)
+            .unwrap()
+            .starts_with("month,metric,mean,"));
+        assert_eq!(timeseries::read_monthly(&path).unwrap(), months);
+        assert!(timeseries::read(&path).is_err(), "a monthly file is not a weekly one");
 
         let path = dir.path().join("pooled_times.csv");
         let mut pooled = Pooled::default();
@@ -326,7 +338,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let levels = vec![LevelLine {
             metric: "held".into(),
-            week: 3,
+            period: 3,
             level: 12,
             replicates: 5,
         }];

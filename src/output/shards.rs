@@ -5,30 +5,69 @@
 //! with its own random streams, so the split changes nothing. Its folder holds
 //! what merges exactly: the per-replicate rows (numbers written so that they
 //! read back to the same bits), histograms with fixed bins, the count of
-//! replicates at each level in each week (`levels.csv`), and each replicate's
+//! replicates at each level in each week (`levels.csv`) and of each monthly
+//! figure in each month (`month_levels.csv`), and each replicate's
 //! pooled-time sums (`pooled_parts.csv`). `spcap merge` checks that the shards
 //! belong together and that none is missing or repeated, and writes the same
 //! files as one run with the same seed: byte for byte.
 
 use super::{cell, read_csv, replicates, run_json, times, write_csv, OutputError, ReadError};
 use crate::experiment::{Outcome, Settings};
-use crate::model::WEEKLY_METRICS;
+use crate::model::{MONTHLY_METRICS, WEEKLY_METRICS};
 use crate::scenario::{self, LoadedScenario};
 use crate::stats::aggregate::Histogram;
+use crate::stats::aggregate::LevelCounts;
 use crate::stats::Aggregate;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 pub const LEVELS_HEADER: [&str; 4] = ["metric", "week", "level", "replicates"];
+pub const MONTH_LEVELS_HEADER: [&str; 4] = ["metric", "month", "level", "replicates"];
 
-/// One line of `levels.csv`: how many of the shard's replicates had `level`
-/// of a weekly metric in `week`.
+/// One line of `levels.csv` or `month_levels.csv`: how many of the shard's
+/// replicates had `level` of a metric in a week or month (counted from the
+/// end of the warm-up; a month's median wait in tenths of a day).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LevelLine {
     pub metric: String,
-    pub week: usize,
+    #[serde(alias = "week", alias = "month")]
+    pub period: usize,
     pub level: usize,
     pub replicates: u32,
+}
+
+/// The lines of [`LevelLine`] for some levels named by `names`.
+fn level_lines<'a>(names: &'a [&str], levels: &'a [LevelCounts]) -> impl Iterator<Item = LevelLine> + 'a {
+    levels.iter().enumerate().flat_map(move |(m, level)| {
+        level.counts.iter().enumerate().flat_map(move |(period, counts)| {
+            counts
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| **n > 0)
+                .map(move |(value, &n)| LevelLine {
+                    metric: names[m].to_string(),
+                    period,
+                    level: value,
+                    replicates: n,
+                })
+        })
+    })
+}
+
+/// Adds the counts of a `levels.csv` or `month_levels.csv` to `levels`.
+fn read_levels(file: &Path, header: &[&str], names: &[&str], levels: &mut [LevelCounts]) -> Result<(), MergeError> {
+    for (i, l) in read_csv::<LevelLine>(file, header)?.into_iter().enumerate() {
+        let m = names.iter().position(|x| *x == l.metric).ok_or_else(|| {
+            file_error(
+                file,
+                format!("line {}: \"{}\" is not one of {}", i + 2, l.metric, names.join(", ")),
+            )
+        })?;
+        if l.replicates > 0 {
+            levels[m].add_many(l.period, l.level, l.replicates);
+        }
+    }
+    Ok(())
 }
 
 pub const PARTS_HEADER: [&str; 5] = ["measure", "replicate", "sum_days", "people", "above_zero"];
@@ -47,21 +86,16 @@ pub struct PartLine {
 
 /// Writes a shard's partial results (besides `replicates.csv` and the histograms).
 pub fn write_partials(dir: &Path, agg: &Aggregate) -> Result<(), OutputError> {
-    let levels = agg.levels.iter().enumerate().flat_map(|(m, level)| {
-        level.counts.iter().enumerate().flat_map(move |(week, counts)| {
-            counts
-                .iter()
-                .enumerate()
-                .filter(|(_, n)| **n > 0)
-                .map(move |(value, &n)| LevelLine {
-                    metric: WEEKLY_METRICS[m].to_string(),
-                    week,
-                    level: value,
-                    replicates: n,
-                })
-        })
-    });
-    write_csv(&dir.join("levels.csv"), &LEVELS_HEADER, levels)?;
+    write_csv(
+        &dir.join("levels.csv"),
+        &LEVELS_HEADER,
+        level_lines(&WEEKLY_METRICS, &agg.levels),
+    )?;
+    write_csv(
+        &dir.join("month_levels.csv"),
+        &MONTH_LEVELS_HEADER,
+        level_lines(&MONTHLY_METRICS, &agg.months),
+    )?;
     let parts = [("waiting_time", &agg.waiting), ("holding_time", &agg.holding)]
         .into_iter()
         .flat_map(|(name, pooled)| {
@@ -257,18 +291,18 @@ fn read_partials(dir: &Path, agg: &mut Aggregate) -> Result<(), MergeError> {
     ] {
         add_histogram(&dir.join(name), pooled)?;
     }
-    let file = dir.join("levels.csv");
-    for (i, l) in read_csv::<LevelLine>(&file, &LEVELS_HEADER)?.into_iter().enumerate() {
-        let m = WEEKLY_METRICS.iter().position(|x| *x == l.metric).ok_or_else(|| {
-            file_error(
-                &file,
-                format!("line {}: \"{}\" is not a weekly metric", i + 2, l.metric),
-            )
-        })?;
-        if l.replicates > 0 {
-            agg.levels[m].add_many(l.week, l.level, l.replicates);
-        }
-    }
+    read_levels(
+        &dir.join("levels.csv"),
+        &LEVELS_HEADER,
+        &WEEKLY_METRICS,
+        &mut agg.levels,
+    )?;
+    read_levels(
+        &dir.join("month_levels.csv"),
+        &MONTH_LEVELS_HEADER,
+        &MONTHLY_METRICS,
+        &mut agg.months,
+    )?;
     let file = dir.join("pooled_parts.csv");
     for (i, p) in read_csv::<PartLine>(&file, &PARTS_HEADER)?.into_iter().enumerate() {
         let part = (p.replicate, p.sum_days, p.people, p.above_zero);

@@ -9,14 +9,29 @@
 
 use super::metric::{replicate_row, Metric, Row, METRICS};
 use super::quantile::{percentile_counts, Summary};
-use crate::model::ReplicateRecord;
+use crate::model::{ReplicateRecord, MONTHLY_METRICS};
 
 /// Width of a histogram bin in days.
 pub const BIN_DAYS: f64 = 1.0;
 /// Number of bins of [`BIN_DAYS`]; a last, open-ended bin holds longer times.
 pub const BINS: usize = 5 * 366;
 
-/// Exact counts of one weekly level across replicates: `counts[week][value]`.
+/// The monthly figures' counts keep the median wait in tenths of a day, the
+/// others (people) whole: integers, so that they merge exactly.
+const TENTHS: f64 = 10.0;
+/// The index of the one monthly figure that is not a count of people.
+const WAITING_MEDIAN: usize = 2;
+
+fn month_unit(metric: usize) -> f64 {
+    if metric == WAITING_MEDIAN {
+        TENTHS
+    } else {
+        1.0
+    }
+}
+
+/// Exact counts of one level across replicates, period by period (a week,
+/// or a month for the monthly figures): `counts[period][value]`.
 #[derive(Clone, Debug, Default)]
 pub struct LevelCounts {
     pub counts: Vec<Vec<u32>>,
@@ -154,14 +169,17 @@ pub struct Aggregate {
     /// (replicate, row): in replicate order once [`Aggregate::finish`] has run.
     rows: Vec<(u64, Row)>,
     pub levels: [LevelCounts; 5],
+    /// The monthly figures, indexed as [`MONTHLY_METRICS`]; the median wait in tenths of a day.
+    pub months: [LevelCounts; MONTHLY_METRICS.len()],
     pub waiting: Pooled,
     pub holding: Pooled,
 }
 
-/// One week's summary of one level across replicates.
+/// One period's summary (a week's, or a month's) of one level across replicates.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct WeekSummary {
-    pub week: usize,
+pub struct LevelSummary {
+    /// The week or month, counted from the end of the warm-up.
+    pub period: usize,
     pub metric: usize,
     pub mean: f64,
     pub p5: f64,
@@ -179,6 +197,15 @@ impl Aggregate {
                 self.levels[m].add(week, value);
             }
         }
+        for (i, month) in record.monthly.iter().enumerate() {
+            for (m, counts) in self.months.iter_mut().enumerate() {
+                // No median for a month in which nobody was allocated.
+                let value = month.value(m);
+                if value.is_finite() {
+                    counts.add(i, (value * month_unit(m)).round() as u32);
+                }
+            }
+        }
         self.waiting.add(replicate, &record.waiting_times);
         self.holding.add(replicate, &record.holding_times);
         let row = replicate_row(record, annual_cost_per_fte);
@@ -193,7 +220,12 @@ impl Aggregate {
     /// Combines two aggregates of disjoint replicates.
     pub fn merge(mut self, other: Aggregate) -> Aggregate {
         self.rows.extend(other.rows);
-        for (a, b) in self.levels.iter_mut().zip(&other.levels) {
+        for (a, b) in self
+            .levels
+            .iter_mut()
+            .zip(&other.levels)
+            .chain(self.months.iter_mut().zip(&other.months))
+        {
             a.merge(b);
         }
         self.waiting.merge(other.waiting);
@@ -248,26 +280,101 @@ impl Aggregate {
     }
 
     /// The distribution across replicates of every weekly level, week by week.
-    pub fn week_summaries(&self) -> Vec<WeekSummary> {
-        let mut out = Vec::new();
-        for week in 0..self.weeks() {
-            for (metric, level) in self.levels.iter().enumerate() {
-                let counts = level.counts.get(week).map(Vec::as_slice).unwrap_or_default();
-                let total: u64 = counts.iter().map(|&c| u64::from(c)).sum();
-                let sum: u64 = counts.iter().enumerate().map(|(v, &c)| v as u64 * u64::from(c)).sum();
-                let q = |p| percentile_counts(counts, total, p);
-                out.push(WeekSummary {
-                    week,
-                    metric,
-                    mean: if total > 0 { sum as f64 / total as f64 } else { f64::NAN },
-                    p5: q(0.05),
-                    p25: q(0.25),
-                    p50: q(0.5),
-                    p75: q(0.75),
-                    p95: q(0.95),
-                });
-            }
+    pub fn week_summaries(&self) -> Vec<LevelSummary> {
+        summaries(&self.levels, |_| 1.0)
+    }
+
+    /// The distribution across replicates of every monthly figure, month by
+    /// month (the median wait over the replicates that allocated someone).
+    pub fn month_summaries(&self) -> Vec<LevelSummary> {
+        summaries(&self.months, month_unit)
+    }
+}
+
+/// Each period's mean and percentiles of each level, from exact counts kept
+/// in `unit(metric)`ths of the level's own unit.
+fn summaries(levels: &[LevelCounts], unit: impl Fn(usize) -> f64) -> Vec<LevelSummary> {
+    let periods = levels.iter().map(|l| l.counts.len()).max().unwrap_or(0);
+    let mut out = Vec::new();
+    for period in 0..periods {
+        for (metric, level) in levels.iter().enumerate() {
+            let counts = level.counts.get(period).map(Vec::as_slice).unwrap_or_default();
+            let total: u64 = counts.iter().map(|&c| u64::from(c)).sum();
+            let sum: u64 = counts.iter().enumerate().map(|(v, &c)| v as u64 * u64::from(c)).sum();
+            let unit = unit(metric);
+            let q = |p| percentile_counts(counts, total, p) / unit;
+            out.push(LevelSummary {
+                period,
+                metric,
+                mean: if total > 0 {
+                    sum as f64 / total as f64 / unit
+                } else {
+                    f64::NAN
+                },
+                p5: q(0.05),
+                p25: q(0.25),
+                p50: q(0.5),
+                p75: q(0.75),
+                p95: q(0.95),
+            });
         }
-        out
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Month;
+
+    fn record(months: &[(u32, f64)]) -> ReplicateRecord {
+        let monthly = months
+            .iter()
+            .map(|&(referrals, waiting_median)| Month {
+                referrals,
+                waiting_median,
+                ..Month::default()
+            })
+            .collect();
+        ReplicateRecord {
+            monthly,
+            ..ReplicateRecord::default()
+        }
+    }
+
+    fn month(summaries: &[LevelSummary], period: usize, metric: &str) -> LevelSummary {
+        let m = MONTHLY_METRICS.iter().position(|x| *x == metric).unwrap();
+        *summaries.iter().find(|s| s.period == period && s.metric == m).unwrap()
+    }
+
+    #[test]
+    fn monthly_figures_summarise_across_replicates_and_merge_in_any_order() {
+        assert_eq!(MONTHLY_METRICS[WAITING_MEDIAN], "waiting_median");
+        let replicates = [
+            record(&[(10, 4.25), (3, f64::NAN)]),
+            record(&[(20, 8.0), (5, 2.0)]),
+            record(&[(30, 12.5), (7, 3.0)]),
+        ];
+        let mut one = Aggregate::default();
+        let mut parts = [Aggregate::default(), Aggregate::default()];
+        for (r, rec) in replicates.iter().enumerate() {
+            one.add(r as u64, &mut rec.clone(), 0.0);
+            parts[r % 2].add(r as u64, &mut rec.clone(), 0.0);
+        }
+        let [a, b] = parts;
+        let merged = b.merge(a);
+        let summaries = one.month_summaries();
+        assert_eq!(summaries, merged.month_summaries(), "merging changes nothing");
+
+        let referrals = month(&summaries, 0, "referrals");
+        assert_eq!((referrals.mean, referrals.p5, referrals.p50, referrals.p95), (20.0, 11.0, 20.0, 29.0));
+        // The median wait is kept to a tenth of a day: 4.25 becomes 4.3 (4.25 * 10 rounds away from zero).
+        let median = month(&summaries, 0, "waiting_median");
+        assert!((median.mean - (4.3 + 8.0 + 12.5) / 3.0).abs() < 1e-12, "{}", median.mean);
+        assert_eq!(median.p50, 8.0);
+        // A month in which nobody was allocated has no median: the spread is over the others.
+        let second = month(&summaries, 1, "waiting_median");
+        assert_eq!((second.mean, second.p5, second.p95), (2.5, 2.05, 2.95));
+        assert_eq!(month(&summaries, 1, "referrals").mean, 5.0);
     }
 }

@@ -8,6 +8,6 @@ pub mod metric;
 pub mod paired;
 pub mod quantile;
 
-pub use aggregate::{Aggregate, WeekSummary};
+pub use aggregate::{Aggregate, LevelSummary};
 pub use metric::{Metric, Row, METRICS};
 pub use quantile::Summary;

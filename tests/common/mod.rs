@@ -89,10 +89,11 @@ pub const FIGURES: [&str; 6] = [
 ];
 
 /// The result files that must not depend on threads or on how a run was split.
-pub const RESULT_FILES: [&str; 6] = [
+pub const RESULT_FILES: [&str; 7] = [
     "replicates.csv",
     "summary.csv",
     "timeseries.csv",
+    "monthly.csv",
     "waiting_time_hist.csv",
     "holding_time_hist.csv",
     "pooled_times.csv",
