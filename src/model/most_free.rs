@@ -12,28 +12,33 @@
 #[derive(Clone, Debug, Default)]
 pub struct MostFree {
     /// Leaves start at `width`; node `i`'s children are `2i` and `2i + 1`.
-    /// Each node holds (free places, index) of the best leaf below it.
-    nodes: Vec<(u32, u32)>,
+    /// Each node holds the [`key`] of the best leaf below it.
+    keys: Vec<u64>,
     width: usize,
     len: usize,
+}
+
+/// A member's free places in the high half and the complement of its index
+/// in the low half: the larger key is the better member (more free places,
+/// then the lower index), so each node is the plain maximum of its children.
+/// One comparison of integers per level instead of two of pairs: the
+/// tree's walk is a large share of the work per referral in a large service.
+fn key(free: u32, i: usize) -> u64 {
+    (u64::from(free) << 32) | u64::from(!(i as u32))
 }
 
 impl MostFree {
     /// A row of `len` members, none with a free place.
     pub fn new(len: usize) -> Self {
         let width = len.next_power_of_two().max(1);
-        let mut tree = MostFree {
-            nodes: vec![(0, 0); 2 * width],
-            width,
-            len,
-        };
+        let mut keys = vec![0; 2 * width];
         for i in 0..width {
-            tree.nodes[width + i] = (0, i as u32);
+            keys[width + i] = key(0, i);
         }
         for node in (1..width).rev() {
-            tree.nodes[node] = tree.better(2 * node);
+            keys[node] = keys[2 * node].max(keys[2 * node + 1]);
         }
-        tree
+        MostFree { keys, width, len }
     }
 
     pub fn len(&self) -> usize {
@@ -59,7 +64,7 @@ impl MostFree {
 
     /// Member `i`'s free places.
     pub fn free(&self, i: usize) -> u32 {
-        self.nodes[self.width + i].0
+        (self.keys[self.width + i] >> 32) as u32
     }
 
     /// Sets member `i`'s free places.
@@ -67,22 +72,27 @@ impl MostFree {
     pub fn set(&mut self, i: usize, free: u32) {
         debug_assert!(i < self.len);
         let mut node = self.width + i;
-        if self.nodes[node].0 == free {
+        let new = key(free, i);
+        if self.keys[node] == new {
             return;
         }
-        self.nodes[node].0 = free;
+        self.keys[node] = new;
         // Each node is decided by its children alone, so once a node comes
         // out as it was, every node above it stands too. A post that has
         // just taken someone on was usually the best, and the change goes
         // to the root; one that has just let someone go usually stays
         // behind the best, and the walk stops a level or two up.
+        let keys = self.keys.as_mut_slice();
         while node > 1 {
+            // `node | 1` is below `keys.len()`, an even number above `node`;
+            // slicing the pair lets the compiler check both at once.
+            let pair = &keys[node & !1..=node | 1];
+            let best = pair[0].max(pair[1]);
             node /= 2;
-            let best = self.better(2 * node);
-            if self.nodes[node] == best {
+            if keys[node] == best {
                 break;
             }
-            self.nodes[node] = best;
+            keys[node] = best;
         }
     }
 
@@ -90,20 +100,8 @@ impl MostFree {
     /// member has a free place.
     #[inline]
     pub fn best(&self) -> Option<usize> {
-        let (free, i) = self.nodes[1];
-        (free > 0).then_some(i as usize)
-    }
-
-    /// The better of sibling nodes `left` and `left + 1`: more free places,
-    /// the left on a tie.
-    #[inline]
-    fn better(&self, left: usize) -> (u32, u32) {
-        let (l, r) = (self.nodes[left], self.nodes[left + 1]);
-        if r.0 > l.0 {
-            r
-        } else {
-            l
-        }
+        let top = self.keys[1];
+        (top >> 32 > 0).then_some(!(top as u32) as usize)
     }
 }
 
