@@ -345,6 +345,36 @@ fn other_out_of_range_values_are_refused() {
             "from 0 to 1000000",
         ),
         (
+            "places = 10",
+            "places = 10\n[vcse.births]\nannual_rate = 500",
+            "vcse.births.annual_rate",
+            "from 0 to 100",
+        ),
+        (
+            "places = 10",
+            "places = 10\n[vcse.births]\nannual_rate = 1\ncategories = { debt = 1 }",
+            "vcse.births.categories.debt",
+            "a category the scenario's services offer: befriending",
+        ),
+        (
+            "places = 10",
+            "places = 10\n[vcse.births]\nannual_rate = 1\ncategories = { befriending = 0 }",
+            "vcse.births.categories",
+            "at least one category",
+        ),
+        (
+            "places = 10",
+            "places = 10\n[vcse.births]\nannual_rate = 1\nplaces = \"3w\"",
+            "vcse.births.places",
+            "a plain number",
+        ),
+        (
+            "places = 10",
+            "places = 10\n[vcse.births]\nplaces = 3",
+            "vcse.births",
+            "annual_rate",
+        ),
+        (
             "rate_per_month = 30",
             "rate_per_month = 30\nseasonality = [1, 1]",
             "referrals.seasonality",

@@ -3,7 +3,9 @@
 //! Reduced to an M/M/c queue (Poisson referrals, c caseload places, an
 //! exponential time on the caseload and nothing else), the waiting list must
 //! reproduce the Erlang C formulas; and Little's law must hold for the waiting
-//! list of a full scenario.
+//! list of a full scenario. And VCSE services born as a Poisson process and
+//! closing at a constant rate are an infinite-server queue: the number open
+//! must settle at births / closure rate, whatever happens to anyone else.
 
 mod common;
 
@@ -143,5 +145,111 @@ fn littles_law_holds_for_the_baseline_waiting_list() {
         gap < 0.02,
         "∫ list dt = {area:.0} vs Σ waits = {waits:.0}: {:.2}% apart",
         gap * 100.0
+    );
+}
+
+/// A scenario whose only VCSE places are those of born services, one place
+/// each: λ births a year, each closing at `rate` a year, for good with
+/// `permanent`, otherwise for about two months. One referral a month, who
+/// needs nothing, so that the run is the services alone.
+fn births_only(lambda: f64, rate: f64, permanent: f64) -> spcap::scenario::LoadedScenario {
+    scenario(&format!(
+        r#"
+[calendar]
+start = "2020-01-01"
+warm_up = "10y"
+horizon = "30y"
+
+[referrals]
+rate_per_month = 1
+
+[client_groups.only]
+share = 1
+onward_need = 0
+categories = {{ any = 1 }}
+
+[[link_workers.posts]]
+count = 1
+
+[[vcse.services]]
+name = "None open"
+category = "any"
+places = 0
+closures = {{ annual_rate = 0 }}
+
+[vcse.births]
+annual_rate = {lambda}
+places = 1
+closures = {{ annual_rate = {rate}, permanent_probability = {permanent}, duration = {{ dist = "exponential", mean = "2m" }} }}
+"#
+    ))
+}
+
+/// Per replicate, the weekly counts of services open (each has one place).
+fn services_open(loaded: &spcap::scenario::LoadedScenario, replicates: u64) -> Vec<Vec<f64>> {
+    let column = spcap::model::WEEKLY_METRICS
+        .iter()
+        .position(|m| *m == "vcse_places_open")
+        .expect("the weekly levels include the places open");
+    let plan = Plan::new(&loaded.scenario);
+    let mut sim = Simulation::new();
+    (0..replicates)
+        .map(|r| {
+            let rec = sim.run(&plan, 11, r, &mut NoTrace).expect("fits");
+            rec.weekly.iter().map(|w| f64::from(w[column])).collect()
+        })
+        .collect()
+}
+
+/// Every closure for good: an M/M/∞ queue, so the number open is Poisson
+/// with mean λ / r (its variance equal to its mean), and after ten years of
+/// warm-up (ten mean lifetimes) the weekly counts are stationary: the first
+/// and second halves of the measured period agree.
+#[test]
+fn services_born_and_closing_for_good_settle_at_births_over_closure_rate() {
+    let (lambda, rate) = (4.0, 1.0);
+    let runs = services_open(&births_only(lambda, rate, 1.0), 40);
+    let expected = lambda / rate;
+    let means: Vec<f64> = runs.iter().map(|w| common::mean(w)).collect();
+    let (m, h) = mean_interval(&means, 0.99);
+    assert!(
+        (m - expected).abs() <= h,
+        "mean services open {m:.3} ± {h:.3} (99%) does not contain λ/r = {expected}"
+    );
+    let all: Vec<f64> = runs.iter().flatten().copied().collect();
+    let pooled = common::mean(&all);
+    let variance = all.iter().map(|x| (x - pooled).powi(2)).sum::<f64>() / (all.len() - 1) as f64;
+    assert!(
+        (variance / pooled - 1.0).abs() < 0.1,
+        "variance {variance:.3} against mean {pooled:.3}: not Poisson"
+    );
+    let halves: Vec<f64> = runs
+        .iter()
+        .map(|w| {
+            let (first, second) = w.split_at(w.len() / 2);
+            common::mean(second) - common::mean(first)
+        })
+        .collect();
+    let (d, h) = mean_interval(&halves, 0.99);
+    assert!(
+        d.abs() <= h,
+        "the second half has {d:.3} ± {h:.3} more services open than the first"
+    );
+}
+
+/// Closures that are for good only half the time: a service reopens after
+/// each temporary closure, so it is open for 1 / (r p) years over its life in
+/// all, and the mean number open is λ / (r p) (an M/G/∞ queue, whose mean
+/// depends only on the mean time each customer spends).
+#[test]
+fn services_that_reopen_settle_at_births_over_the_rate_of_closing_for_good() {
+    let (lambda, rate, permanent) = (2.0, 1.0, 0.5);
+    let runs = services_open(&births_only(lambda, rate, permanent), 40);
+    let expected = lambda / (rate * permanent);
+    let means: Vec<f64> = runs.iter().map(|w| common::mean(w)).collect();
+    let (m, h) = mean_interval(&means, 0.99);
+    assert!(
+        (m - expected).abs() <= h,
+        "mean services open {m:.3} ± {h:.3} (99%) does not contain λ/(rp) = {expected}"
     );
 }

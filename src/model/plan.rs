@@ -4,7 +4,7 @@
 //! read-only, by every replicate and thread.
 
 use super::sampling::Sampler;
-use crate::scenario::{units, Scenario, TenureModel};
+use crate::scenario::{units, Closures, Scenario, TenureModel};
 
 /// The referral rate (per day) is `rate` from `start` until the next segment.
 #[derive(Clone, Copy, Debug)]
@@ -57,6 +57,16 @@ impl GroupPlan {
     }
 }
 
+/// What a scenario's `[vcse.births]` fixes: the gap between births, and the
+/// draws of a new service's category and places.
+pub struct BirthPlan {
+    /// Mean days between births.
+    pub mean_gap: f64,
+    pub places: Sampler,
+    pub categories: Vec<usize>,
+    pub category_cdf: Vec<f64>,
+}
+
 pub struct Plan<'a> {
     pub scenario: &'a Scenario,
     pub rate_segments: Vec<RateSegment>,
@@ -69,8 +79,12 @@ pub struct Plan<'a> {
     pub waited_so_far: Option<Sampler>,
     pub tenure: Option<Sampler>,
     pub recruitment_delay: Sampler,
+    /// Per kind of service: each scenario service's, then (at
+    /// [`Plan::born_kind`]) that of services born during the run.
     pub attendance: Vec<Sampler>,
     pub closure_duration: Vec<Sampler>,
+    /// How new services are born, if they are.
+    pub births: Option<BirthPlan>,
     /// The services of each VCSE category, in scenario order.
     pub services_of: Vec<Vec<usize>>,
     /// Number of weekly snapshots after the warm-up.
@@ -139,14 +153,36 @@ impl<'a> Plan<'a> {
                 .vcse
                 .services
                 .iter()
-                .map(|s| Sampler::new(&s.attendance))
+                .map(|s| &s.attendance)
+                .chain(scenario.vcse.births.iter().map(|b| &b.attendance))
+                .map(Sampler::new)
                 .collect(),
             closure_duration: scenario
                 .vcse
                 .services
                 .iter()
-                .map(|s| Sampler::new(&s.closures.duration))
+                .map(|s| &s.closures.duration)
+                .chain(scenario.vcse.births.iter().map(|b| &b.closures.duration))
+                .map(Sampler::new)
                 .collect(),
+            births: scenario
+                .vcse
+                .births
+                .as_ref()
+                .filter(|b| b.annual_rate > 0.0)
+                .map(|b| BirthPlan {
+                    mean_gap: units::DAYS_PER_YEAR / b.annual_rate,
+                    places: Sampler::new(&b.places),
+                    categories: b.categories.iter().map(|&(c, _)| c).collect(),
+                    category_cdf: b
+                        .categories
+                        .iter()
+                        .scan(0.0, |acc, &(_, w)| {
+                            *acc += w;
+                            Some(*acc)
+                        })
+                        .collect(),
+                }),
             services_of: (0..scenario.categories.len())
                 .map(|c| {
                     let services = scenario.vcse.services.iter().enumerate();
@@ -168,6 +204,28 @@ impl<'a> Plan<'a> {
             plan.priority_levels = levels.len();
         }
         plan
+    }
+}
+
+impl Plan<'_> {
+    /// The kind of every service born during the run: the index of its
+    /// attendance and closure samplers, after the scenario's own services.
+    pub fn born_kind(&self) -> usize {
+        self.scenario.vcse.services.len()
+    }
+
+    /// The random closures of a kind of service.
+    pub fn closures(&self, kind: usize) -> &Closures {
+        let v = &self.scenario.vcse;
+        match v.services.get(kind) {
+            Some(service) => &service.closures,
+            None => {
+                &v.births
+                    .as_ref()
+                    .expect("only births make services beyond the scenario's")
+                    .closures
+            }
+        }
     }
 }
 

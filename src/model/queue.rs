@@ -45,10 +45,12 @@ pub enum EventKind {
     ServiceCloses = 8,
     /// A randomly closed VCSE service reopens.
     ServiceReopens = 9,
+    /// A new VCSE service starts (`[vcse.births]`).
+    ServiceBorn = 10,
 }
 
 impl EventKind {
-    const ALL: [EventKind; 10] = [
+    const ALL: [EventKind; 11] = [
         EventKind::SupportStep,
         EventKind::HoldEnds,
         EventKind::Renege,
@@ -59,6 +61,7 @@ impl EventKind {
         EventKind::InductionEnds,
         EventKind::ServiceCloses,
         EventKind::ServiceReopens,
+        EventKind::ServiceBorn,
     ];
 }
 

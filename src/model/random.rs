@@ -32,6 +32,10 @@ pub enum Source {
     /// VCSE attendance times; each service's random closures come from its own
     /// stream keyed by this one, so that they do not move when attendance changes.
     Vcse = 4,
+    /// When new VCSE services start, their categories and their places: a
+    /// stream of their own, so that a scenario with births draws everything
+    /// else as the same scenario without them does.
+    Births = 5,
 }
 
 /// SplitMix64's finaliser: a bijective mix of 64 bits, so distinct keys give distinct seeds.
@@ -58,12 +62,13 @@ pub fn person_stream(support_key: u64, referral: u32, part: u32) -> PersonRng {
     PersonRng::seed_from_u64(mix(support_key ^ mix((u64::from(referral) << 32) | u64::from(part))))
 }
 
-/// The four sequential streams of a replicate.
+/// The sequential streams of a replicate.
 pub struct Streams {
     pub referrals: Rng,
     pub support: Rng,
     pub turnover: Rng,
     pub vcse: Rng,
+    pub births: Rng,
     pub support_key: u64,
     pub vcse_key: u64,
 }
@@ -75,6 +80,7 @@ impl Streams {
             support: stream(seed, replicate, Source::Support),
             turnover: stream(seed, replicate, Source::Turnover),
             vcse: stream(seed, replicate, Source::Vcse),
+            births: stream(seed, replicate, Source::Births),
             support_key: stream_key(seed, replicate, Source::Support) ^ 0x5eed,
             vcse_key: stream_key(seed, replicate, Source::Vcse) ^ 0xc105e,
         }

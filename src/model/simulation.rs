@@ -199,6 +199,7 @@ impl<'a, T: Trace> Run<'a, T> {
         for service in self.sim.services.ids().collect::<Vec<_>>() {
             self.refresh_places(service);
         }
+        self.schedule_birth();
         if self.warm_up <= 0.0 {
             // Before the people present at the start, whose allocations count.
             self.measure.open_first_month(&mut self.sim.record);
@@ -436,6 +437,7 @@ impl<'a, T: Trace> Run<'a, T> {
                 self.refresh_places(service);
                 self.schedule_closure(service);
             }
+            EventKind::ServiceBorn => self.service_born(),
         }
         Ok(true)
     }
@@ -729,7 +731,8 @@ impl<'a, T: Trace> Run<'a, T> {
 
     fn connect(&mut self, who: Slot, service: ServiceId) {
         let now = self.now;
-        let attendance = self.plan.attendance[service.index()].sample(&mut self.rng.vcse);
+        let kind = self.sim.services[service].kind;
+        let attendance = self.plan.attendance[kind].sample(&mut self.rng.vcse);
         let place = self.sim.services.attend(service, who);
         let r = &mut self.sim.referrals[who];
         r.attending = Some(Attending { service, place });
@@ -940,6 +943,38 @@ impl<'a, T: Trace> Run<'a, T> {
         }
     }
 
+    /// Schedules the next birth of a service, if the scenario has births:
+    /// they are a Poisson process on their own stream.
+    fn schedule_birth(&mut self) {
+        if let Some(births) = &self.plan.births {
+            let gap: f64 = self.rng.births.sample(rand_distr::Exp1);
+            self.sim
+                .queue
+                .push(self.now + gap * births.mean_gap, EventKind::ServiceBorn, 0, 0, 0);
+        }
+    }
+
+    /// A new service starts: its category and places are drawn, it opens,
+    /// people held for its category take its places first held first, its
+    /// closure clock starts, and the next birth is scheduled.
+    fn service_born(&mut self) {
+        let births = self
+            .plan
+            .births
+            .as_ref()
+            .expect("births are scheduled only when the scenario has them");
+        let category = births.categories[pick(&births.category_cdf, self.rng.births.random())];
+        let places = births.places.sample_count(&mut self.rng.births);
+        let service = self
+            .sim
+            .services
+            .add_born(self.plan, self.rng.vcse_key, category, places);
+        self.note("service_born", None, None, Some(service));
+        self.refresh_places(service);
+        self.schedule_closure(service);
+        self.schedule_birth();
+    }
+
     fn service_closes(&mut self, service: ServiceId) {
         // Whether for good is drawn before the service is marked closed; the draws are the service's own.
         let reopens_after = self.sim.services.closure_length(self.plan, service);
@@ -1051,8 +1086,19 @@ impl<'a, T: Trace> Run<'a, T> {
     fn dated_event(&mut self, what: Dated) {
         match what {
             Dated::Disruption(d) => {
-                for &i in &self.plan.scenario.vcse.disruptions[d].services {
+                let disruption = &self.plan.scenario.vcse.disruptions[d];
+                for &i in &disruption.services {
                     self.refresh_places(ServiceId(i as u32));
+                }
+                let born: Vec<ServiceId> = self.sim.services.born(self.plan).collect();
+                for service in born {
+                    if disruption
+                        .categories
+                        .binary_search(&self.sim.services[service].category)
+                        .is_ok()
+                    {
+                        self.refresh_places(service);
+                    }
                 }
                 self.note("disruption_changes", None, None, None);
             }

@@ -8,6 +8,11 @@
 //! such on a tie, through [`MostFree`]); if none has a place, they may be held
 //! on their caseload in the category's first-come-first-served queue.
 //!
+//! A scenario with `[vcse.births]` also gains services during the run: each
+//! born one is added at the end, with the next number, its own closure
+//! stream keyed by that number, and the attendance and closures of the
+//! births' kind ([`Plan::born_kind`]).
+//!
 //! Who is connected, held or discharged is the replicate loop's business:
 //! this part keeps the services' places and attendees and the holding
 //! queues, with the levels the outputs follow (places open, people held).
@@ -33,6 +38,11 @@ pub struct Service {
     /// Bumped whenever the service's scheduled events become stale.
     pub epoch: u32,
     pub category: usize,
+    /// Its kind: its index among the scenario's services, or
+    /// [`Plan::born_kind`] for one born during the run.
+    pub kind: usize,
+    /// Its places when open and undisrupted.
+    places: u32,
     /// Its index among its category's services (its leaf in the category's [`MostFree`]).
     rank: usize,
 }
@@ -77,6 +87,8 @@ impl Services {
                 attendees: Vec::new(),
                 epoch: 0,
                 category: v.category,
+                kind: i,
+                places: v.places,
                 rank: rank.expect("Plan::services_of lists every service under its category"),
             });
         }
@@ -86,6 +98,32 @@ impl Services {
 
     pub fn ids(&self) -> impl Iterator<Item = ServiceId> {
         (0..self.services.len() as u32).map(ServiceId)
+    }
+
+    /// The services born so far in this replicate.
+    pub fn born(&self, plan: &Plan) -> impl Iterator<Item = ServiceId> {
+        (plan.born_kind() as u32..self.services.len() as u32).map(ServiceId)
+    }
+
+    /// Adds a service born now, open, with no places yet
+    /// ([`Self::set_capacity`] gives them), and its own closure stream.
+    pub fn add_born(&mut self, plan: &Plan, vcse_key: u64, category: usize, places: u32) -> ServiceId {
+        let id = ServiceId(self.services.len() as u32);
+        let rank = self.members[category].len();
+        self.members[category].push(id.index());
+        self.most_free[category].push();
+        self.services.push(Service {
+            closure_rng: person_stream(vcse_key, id.0, 0),
+            open: true,
+            capacity: 0,
+            attendees: Vec::new(),
+            epoch: 0,
+            category,
+            kind: plan.born_kind(),
+            places,
+            rank,
+        });
+        id
     }
 
     /// The open service of `category` with most free places, the first such on a tie.
@@ -133,19 +171,28 @@ impl Services {
     /// The places a service has at `now`: its places times the capacity
     /// factors of the disruptions in force, if open; none if closed.
     pub fn places_now(&self, plan: &Plan, service: ServiceId, now: f64) -> u32 {
-        if !self.services[service.index()].open {
+        let v = &self.services[service.index()];
+        if !v.open {
             return 0;
         }
-        let s = plan.scenario;
-        let i = service.index();
-        let factor: f64 = s
+        let born = v.kind == plan.born_kind();
+        let affected = |d: &&crate::scenario::Disruption| {
+            if born {
+                d.categories.binary_search(&v.category).is_ok()
+            } else {
+                d.services.binary_search(&v.kind).is_ok()
+            }
+        };
+        let factor: f64 = plan
+            .scenario
             .vcse
             .disruptions
             .iter()
-            .filter(|d| d.from <= now && now < d.to && d.services.binary_search(&i).is_ok())
+            .filter(|d| d.from <= now && now < d.to)
+            .filter(affected)
             .map(|d| d.capacity_factor)
             .product();
-        (f64::from(s.vcse.services[i].places) * factor).round() as u32
+        (f64::from(v.places) * factor).round() as u32
     }
 
     /// Opens a service (a new one, or one reopening after a closure).
@@ -164,11 +211,11 @@ impl Services {
     /// When a service open at `now` next closes at random (none if its
     /// closure rate is 0), and the epoch the closure must find.
     pub fn next_closure(&mut self, plan: &Plan, service: ServiceId, now: f64) -> Option<(f64, u32)> {
-        let rate = plan.scenario.vcse.services[service.index()].closures.annual_rate;
+        let v = &mut self.services[service.index()];
+        let rate = plan.closures(v.kind).annual_rate;
         if rate <= 0.0 {
             return None;
         }
-        let v = &mut self.services[service.index()];
         let e: f64 = v.closure_rng.sample(Exp1);
         v.epoch += 1;
         Some((now + e * units::DAYS_PER_YEAR / rate, v.epoch))
@@ -176,10 +223,9 @@ impl Services {
 
     /// Whether a closure is for good; if not, how long until it reopens.
     pub fn closure_length(&mut self, plan: &Plan, service: ServiceId) -> Option<f64> {
-        let i = service.index();
-        let v = &mut self.services[i];
-        let permanent = v.closure_rng.random::<f64>() < plan.scenario.vcse.services[i].closures.permanent_probability;
-        (!permanent).then(|| plan.closure_duration[i].sample(&mut v.closure_rng))
+        let v = &mut self.services[service.index()];
+        let permanent = v.closure_rng.random::<f64>() < plan.closures(v.kind).permanent_probability;
+        (!permanent).then(|| plan.closure_duration[v.kind].sample(&mut v.closure_rng))
     }
 
     // ----- holding ------------------------------------------------------
@@ -292,6 +338,121 @@ capacity_factor = 0.5
         services.close(a);
         services.set_capacity(a, 0);
         assert_eq!(services.with_free_place(social), Some(b));
+    }
+
+    /// A born service joins its category's choice at the end of the row,
+    /// and a disruption reaches it through its category (or "all"), never
+    /// through a service's name.
+    #[test]
+    fn a_born_service_joins_its_category_and_its_category_s_disruptions() {
+        let s = crate::model::test_scenario(
+            r#"
+[client_groups.only]
+share = 1
+categories = { social = 1 }
+[[link_workers.posts]]
+count = 1
+[[vcse.services]]
+name = "A"
+category = "social"
+places = 2
+[[vcse.services]]
+name = "C"
+category = "debt"
+places = 3
+[vcse.births]
+annual_rate = 1
+places = 5
+[[vcse.disruptions]]
+from = "2024-04-11"
+to = "2024-04-21"
+services = ["A"]
+capacity_factor = 0.5
+[[vcse.disruptions]]
+from = "2024-05-01"
+to = "2024-05-11"
+services = ["social"]
+capacity_factor = 0.4
+"#,
+        );
+        let plan = Plan::new(&s);
+        let mut services = opened(&plan);
+        let social = s.vcse.services[0].category;
+        assert_eq!(services.born(&plan).count(), 0);
+        let born = services.add_born(&plan, 1, social, 5);
+        assert_eq!(born, ServiceId(2), "numbered after the scenario's services");
+        assert_eq!(services[born].kind, plan.born_kind());
+        assert_eq!(services.born(&plan).collect::<Vec<_>>(), vec![born]);
+        assert_eq!(
+            services.with_free_place(social),
+            Some(ServiceId(0)),
+            "no places until given"
+        );
+        let places = services.places_now(&plan, born, 0.0);
+        services.set_capacity(born, places);
+        assert_eq!(places, 5);
+        assert_eq!(services.places_open, 10);
+        assert_eq!(services.with_free_place(social), Some(born), "5 free against A's 2");
+        // Day 15: the disruption names A, not the category: the born service is untouched.
+        assert_eq!(services.places_now(&plan, born, 15.0), 5);
+        assert_eq!(services.places_now(&plan, ServiceId(0), 15.0), 1);
+        // Day 35: the category's disruption reaches both.
+        assert_eq!(services.places_now(&plan, born, 35.0), 2);
+        assert_eq!(services.places_now(&plan, ServiceId(0), 35.0), 1);
+        // A second birth in the same category grows its row past a power of two.
+        let second = services.add_born(&plan, 1, social, 7);
+        services.set_capacity(second, 7);
+        assert_eq!(services.with_free_place(social), Some(second));
+        services.close(second);
+        services.set_capacity(second, 0);
+        assert_eq!(services.with_free_place(social), Some(born));
+        // A new replicate forgets the born services.
+        services.reset(&plan, 1);
+        assert_eq!(services.born(&plan).count(), 0);
+        assert_eq!(services.ids().count(), 2);
+    }
+
+    /// Each born service draws its closures from its own stream, keyed by its
+    /// number, and with the births' closure rate, not the scenario services'.
+    #[test]
+    fn a_born_service_closes_at_the_births_rate_on_its_own_stream() {
+        let s = crate::model::test_scenario(
+            r#"
+[client_groups.only]
+share = 1
+categories = { social = 1 }
+[[link_workers.posts]]
+count = 1
+[[vcse.services]]
+name = "A"
+category = "social"
+places = 2
+closures = { annual_rate = 0 }
+[vcse.births]
+annual_rate = 1
+closures = { annual_rate = 2, permanent_probability = 1 }
+"#,
+        );
+        let plan = Plan::new(&s);
+        let mut services = opened(&plan);
+        assert_eq!(services.next_closure(&plan, ServiceId(0), 0.0), None, "A never closes");
+        let mut gaps = Vec::new();
+        for _ in 0..2000 {
+            let born = services.add_born(&plan, 7, 0, 1);
+            let (t, _) = services.next_closure(&plan, born, 100.0).expect("born services close");
+            assert_eq!(services.closure_length(&plan, born), None, "every closure is for good");
+            gaps.push(t - 100.0);
+        }
+        let mean = gaps.iter().sum::<f64>() / gaps.len() as f64;
+        let expected = units::DAYS_PER_YEAR / 2.0;
+        // Exponential: sd = mean, so the mean of 2000 is within 4 standard errors.
+        assert!(
+            (mean - expected).abs() < 4.0 * expected / (gaps.len() as f64).sqrt(),
+            "mean time to closure {mean:.1} days, expected {expected:.1}"
+        );
+        // Services with different numbers draw different times.
+        gaps.dedup();
+        assert!(gaps.len() > 1990);
     }
 
     #[test]

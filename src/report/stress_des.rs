@@ -512,6 +512,12 @@ pub fn mechanisms(s: &RawScenario) -> Vec<String> {
     if s.vcse.services.iter().any(|v| v.opens.is_some()) {
         on.push("VCSE services opening during the run".into());
     }
+    if let Some(births) = s.vcse.births.as_ref().filter(|b| b.annual_rate > 0.0) {
+        on.push(format!(
+            "new VCSE services born at random ({} a year)",
+            births.annual_rate
+        ));
+    }
     if !s.vcse.disruptions.is_empty() {
         on.push(format!("{} scheduled VCSE disruption(s)", s.vcse.disruptions.len()));
     }

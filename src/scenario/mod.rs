@@ -321,6 +321,21 @@ pub struct FundingChange {
 pub struct Vcse {
     pub services: Vec<Service>,
     pub disruptions: Vec<Disruption>,
+    /// New services that start at random during the run, if any.
+    pub births: Option<Births>,
+}
+
+/// New services born as a Poisson process of `annual_rate` a year, each of a
+/// category drawn from `categories`, with `places` drawn, attendance and
+/// closures like a scenario service's.
+#[derive(Clone, Debug)]
+pub struct Births {
+    pub annual_rate: f64,
+    pub places: Distribution,
+    /// (category index, weight), weights summing to 1.
+    pub categories: Vec<(usize, f64)>,
+    pub attendance: Distribution,
+    pub closures: Closures,
 }
 
 #[derive(Clone, Debug)]
@@ -341,12 +356,16 @@ pub struct Closures {
     pub permanent_probability: f64,
 }
 
-/// Services (by index) run at `capacity_factor` of their places from `from` to `to`.
+/// Services (by index) run at `capacity_factor` of their places from `from`
+/// to `to`, and so do services born during the run whose category is in
+/// `categories` (those the disruption names by category, or every one for `"all"`).
 #[derive(Clone, Debug)]
 pub struct Disruption {
     pub from: f64,
     pub to: f64,
     pub services: Vec<usize>,
+    /// Category indices, sorted.
+    pub categories: Vec<usize>,
     pub capacity_factor: f64,
     pub label: String,
 }

@@ -620,6 +620,35 @@ pub struct RawVcse {
     pub closures: RawClosures,
     #[serde(default)]
     pub disruptions: Vec<RawDisruption>,
+    /// New services that start during the run; none if the table is left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub births: Option<RawBirths>,
+}
+
+/// New VCSE services starting at random: groups that link workers and
+/// communities set up where none existed (003 L139: walking, model railway
+/// and choir groups that came to run themselves).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBirths {
+    /// New services per year (no default: the seeds give no rate).
+    pub annual_rate: f64,
+    #[serde(default = "default_birth_places")]
+    pub places: DistSpec,
+    /// Category = weight; left out, every category of the scenario's services
+    /// equally (filled in when the scenario is validated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub categories: Option<BTreeMap<String, f64>>,
+    #[serde(default = "default_attendance")]
+    pub attendance: DistSpec,
+    /// Left out, the `[vcse.closures]` values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closures: Option<RawClosures>,
+}
+
+fn default_birth_places() -> DistSpec {
+    // "ten service-users in the model railway group" (003 L141); one group's size, an assumption for others.
+    DistSpec::Fixed(Quantity::Number(10.0))
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

@@ -32,6 +32,9 @@ const POSTS: i64 = 10_000;
 const PEOPLE: i64 = 1_000_000;
 /// The most referrals a replicate may expect: each is held in memory for the whole run.
 const MAX_REFERRALS: f64 = 20_000_000.0;
+/// The most new VCSE services a year: a hundred a year for the longest run
+/// is a few tens of thousands of services, each a few dozen bytes.
+const MAX_BIRTHS_PER_YEAR: f64 = 100.0;
 
 fn top(name: &str) -> KeyPath {
     KeyPath::top(name)
@@ -112,6 +115,16 @@ pub(super) fn validate(resolved: Resolved, path: &Path) -> Result<LoadedScenario
     checker.volume(&scenario)?;
     let mut resolved_raw = raw;
     resolved_raw.name = scenario.name.clone();
+    if let (Some(births), Some(raw_births)) = (&scenario.vcse.births, resolved_raw.vcse.births.as_mut()) {
+        // Written out, so that `spcap check` shows the mix the model uses.
+        raw_births.categories.get_or_insert_with(|| {
+            births
+                .categories
+                .iter()
+                .map(|&(c, w)| (scenario.categories[c].clone(), w))
+                .collect()
+        });
+    }
     resolved_raw.extends = None;
     checker.writable(&resolved_raw)?;
     Ok(LoadedScenario {
@@ -805,6 +818,13 @@ impl Checker<'_> {
             let key = vcse.at("disruptions").item(i);
             let (from, to) = self.period(&key, &d.from, d.to.as_deref())?;
             let mut affected = Vec::new();
+            let mut affected_categories: Vec<usize> = categories
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| d.services.iter().any(|t| t == "all" || t == *c))
+                .map(|(k, _)| k)
+                .collect();
+            affected_categories.sort_unstable();
             for (j, target) in d.services.iter().enumerate() {
                 let matched: Vec<usize> = (0..v.services.len())
                     .filter(|&k| target == "all" || v.services[k].name == *target || v.services[k].category == *target)
@@ -827,6 +847,7 @@ impl Checker<'_> {
                 from,
                 to,
                 services: affected,
+                categories: affected_categories,
                 capacity_factor: self.number(
                     &key.at("capacity_factor"),
                     d.capacity_factor,
@@ -837,7 +858,78 @@ impl Checker<'_> {
                 label: d.label.clone(),
             });
         }
-        Ok(Vcse { services, disruptions })
+        let births = match &v.births {
+            None => None,
+            Some(b) => Some(self.births(&vcse.at("births"), b, categories, &default_closures)?),
+        };
+        Ok(Vcse {
+            services,
+            disruptions,
+            births,
+        })
+    }
+
+    /// New services born during the run: their rate, size, category mix,
+    /// attendance and closures (those of `[vcse.closures]` unless given).
+    fn births(
+        &self,
+        key: &KeyPath,
+        b: &raw::RawBirths,
+        categories: &[String],
+        default_closures: &Closures,
+    ) -> Result<Births> {
+        let annual_rate = self.number(
+            &key.at("annual_rate"),
+            b.annual_rate,
+            0.0,
+            MAX_BIRTHS_PER_YEAR,
+            "new VCSE services per year",
+        )?;
+        let mut mix = Vec::new();
+        match &b.categories {
+            // Every category of the scenario's services, equally.
+            None => mix.extend((0..categories.len()).map(|c| (c, 1.0))),
+            Some(weights) => {
+                for (category, weight) in weights {
+                    let ckey = key.at("categories").at(category);
+                    let w = self.number(&ckey, *weight, 0.0, f64::INFINITY, "a weight")?;
+                    let Some(index) = categories.iter().position(|c| c == category) else {
+                        return Err(self.fail(
+                            &ckey,
+                            format!("\"{category}\""),
+                            &format!(
+                                "a new service must be of a category the scenario's services offer: {}",
+                                categories.join(", ")
+                            ),
+                        ));
+                    };
+                    if w > 0.0 {
+                        mix.push((index, w));
+                    }
+                }
+            }
+        }
+        let total: f64 = mix.iter().map(|(_, w)| w).sum();
+        if total <= 0.0 {
+            return Err(self.fail(
+                &key.at("categories"),
+                "no positive weight",
+                "give a weight above 0 to at least one category",
+            ));
+        }
+        for (_, w) in &mut mix {
+            *w /= total;
+        }
+        Ok(Births {
+            annual_rate,
+            places: self.distribution(&key.at("places"), &b.places, Kind::Count)?,
+            categories: mix,
+            attendance: self.distribution(&key.at("attendance"), &b.attendance, Kind::Time)?,
+            closures: match &b.closures {
+                Some(c) => self.closures(&key.at("closures"), c)?,
+                None => default_closures.clone(),
+            },
+        })
     }
 
     fn delivery_periods(&self, periods: &[raw::RawDeliveryPeriod]) -> Result<Vec<DeliveryPeriod>> {
