@@ -8,12 +8,19 @@
 //! per second (each sample's throughput); the slots the referral store used
 //! (the most people in the service at once) are printed first, to show that
 //! a replicate's memory follows the people in the service, not the referrals.
+//!
+//! The second group times a scenario of 1, 37 and 1,250 sites (the
+//! baseline, listed that many times): the time per referral should stay
+//! flat as sites are added.
+//!
 //! Run with `cargo bench --bench scale`.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use spcap::experiment::{self, Settings};
 use spcap::model::{NoTrace, Plan, Simulation};
 use spcap::scenario::{self, Scenario};
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
 
 /// The baseline with everything that sizes it multiplied by `k`.
 fn scaled(base: &Scenario, k: usize) -> Scenario {
@@ -71,5 +78,56 @@ fn scale(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, scale);
+/// The baseline (two years, one of them warm-up) as `n` listed sites, every
+/// third with a quarter more referrals, so that the sites differ.
+fn with_sites(n: usize) -> Scenario {
+    let mut text = String::from("extends = \"scenarios/baseline.toml\"\n");
+    for i in 0..n {
+        text.push_str(&format!("[[sites]]\nname = \"site{i}\"\n"));
+        if i % 3 == 2 {
+            text.push_str("[sites.referrals]\nrate_per_month = 125\n");
+        }
+    }
+    let mut s = scenario::load_str(&text, "sites.toml")
+        .expect("the sites scenario loads")
+        .scenario;
+    // Two years, as for the scaled baseline above.
+    for site in &mut s.sites {
+        site.scenario.warm_up = 365.0;
+        site.scenario.horizon = 365.0;
+    }
+    s.warm_up = 365.0;
+    s.horizon = 365.0;
+    s
+}
+
+/// Cost per referral as sites are added: one replicate of 1, 37 and 1,250
+/// sites on one thread, outputs' aggregation included (each site's and the
+/// total's). Each site is a separate service run in the thread's one
+/// workspace, so the time per referral should stay flat.
+fn sites(c: &mut Criterion) {
+    let mut group = c.benchmark_group("sites");
+    group.sample_size(10);
+    for n in [1, 37, 1250] {
+        let s = with_sites(n);
+        let mut settings = Settings::new(1, 1);
+        settings.threads = 1;
+        let run =
+            |r: u64| experiment::run_replicates(&s, &settings, &[r], &|| {}, &AtomicBool::new(false)).expect("runs");
+        let referrals = spcap::stats::metric::index("referrals").expect("a referrals column");
+        let measured = run(0).aggregate.column(referrals)[0].unwrap_or(0.0) as u64;
+        eprintln!("{n} sites: {measured} referrals measured per replicate");
+        group.throughput(Throughput::Elements(measured));
+        let mut replicate = 0;
+        group.bench_function(BenchmarkId::new("one replicate, sites", n), |b| {
+            b.iter(|| {
+                replicate += 1;
+                run(replicate).events
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, scale, sites);
 criterion_main!(benches);

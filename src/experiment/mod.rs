@@ -6,8 +6,17 @@
 //! folds each finished replicate into its own [`Aggregate`] at once; the
 //! aggregates are merged at the end. Nothing per-event is kept, so memory
 //! grows only by one summary row per replicate.
+//!
+//! A scenario with sites runs every copy of every site in each replicate,
+//! one after another in the thread's one workspace, copy `k` (numbered over
+//! all sites in the order listed) drawing from streams derived from
+//! `(seed, r, k, source)`. Each site's copies are absorbed into the site's
+//! record and each site's into the total's
+//! ([`ReplicateRecord::absorb`]); the total is the outcome's aggregate, so
+//! that everything reading an outcome (compare, sweep, merge) reads the
+//! total, and each site has an aggregate of its own beside it.
 
-use crate::model::{NoTrace, Plan, Simulation, Trace};
+use crate::model::{NoTrace, Plan, ReplicateRecord, Simulation, Trace};
 use crate::scenario::Scenario;
 use crate::stats::Aggregate;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -44,7 +53,10 @@ impl Settings {
 
 /// What an experiment produced.
 pub struct Outcome {
+    /// The scenario's replicates; with sites, their total.
     pub aggregate: Aggregate,
+    /// Each site's own replicates, in the order listed (none without sites).
+    pub sites: Vec<(String, Aggregate)>,
     pub wall_seconds: f64,
     pub events: u64,
     pub threads: usize,
@@ -110,8 +122,9 @@ pub fn run_replicates(
             threads: settings.threads,
             message: e.to_string(),
         })?;
-    let plan = Plan::new(scenario);
-    let cost = scenario.link_workers.annual_cost_per_fte;
+    let services = scenario.services();
+    let plans: Vec<(Plan, u32)> = services.iter().map(|&(_, count, s)| (Plan::new(s), count)).collect();
+    let with_sites = !scenario.sites.is_empty();
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
     let started = Instant::now();
@@ -121,34 +134,105 @@ pub fn run_replicates(
     let per_thread = pool.broadcast(|_| {
         let mut sim = Simulation::new();
         let mut agg = Aggregate::default();
+        let mut sites = vec![Aggregate::default(); if with_sites { plans.len() } else { 0 }];
+        let (mut site, mut total) = (ReplicateRecord::default(), ReplicateRecord::default());
         while !cancel.load(Ordering::Relaxed) && !failed.load(Ordering::Relaxed) {
             let Some(&r) = replicates.get(next.fetch_add(1, Ordering::Relaxed)) else {
                 break;
             };
-            if let Err(too_large) = sim.run(&plan, settings.seed, r, &mut NoTrace) {
+            let done = if with_sites {
+                run_sites(&mut sim, &plans, settings.seed, r, &mut sites, &mut site, &mut total)
+                    .map(|cost| agg.add(r, &mut total, cost))
+            } else {
+                let cost = scenario.link_workers.annual_cost_per_fte;
+                let ran = sim.run(&plans[0].0, settings.seed, r, &mut NoTrace).map(|_| ());
+                if ran.is_ok() {
+                    agg.add(r, sim.record_mut(), cost);
+                }
+                ran
+            };
+            if let Err(too_large) = done {
                 // The other threads stop too: no result is written for a run that failed.
                 failed.store(true, Ordering::Relaxed);
                 return Err(too_large);
             }
-            agg.add(r, sim.record_mut(), cost);
             progress();
         }
-        Ok(agg)
+        Ok((agg, sites))
     });
-    let per_thread: Vec<Aggregate> = per_thread.into_iter().collect::<Result<_, _>>()?;
+    let per_thread: Vec<(Aggregate, Vec<Aggregate>)> = per_thread.into_iter().collect::<Result<_, _>>()?;
     if cancel.load(Ordering::Relaxed) {
         return Err(ExperimentError::Interrupted);
     }
-    let aggregate = per_thread.into_iter().fold(Aggregate::default(), Aggregate::merge);
-    let mut aggregate = aggregate;
+    let mut aggregate = Aggregate::default();
+    let mut sites: Vec<(String, Aggregate)> = if with_sites {
+        services
+            .iter()
+            .map(|(name, _, _)| (name.to_string(), Aggregate::default()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    for (agg, of_sites) in per_thread {
+        aggregate = aggregate.merge(agg);
+        for ((_, a), b) in sites.iter_mut().zip(of_sites) {
+            *a = std::mem::take(a).merge(b);
+        }
+    }
     aggregate.finish();
+    for (_, a) in &mut sites {
+        a.finish();
+    }
     let wall_seconds = started.elapsed().as_secs_f64();
     let events = aggregate.events();
     Ok(Outcome {
         aggregate,
+        sites,
         wall_seconds,
         events,
         threads: pool.current_num_threads(),
+    })
+}
+
+/// Runs every copy of every site in replicate `r`, adds each site's record
+/// to its aggregate and leaves their total in `total`. Returns the annual
+/// cost per FTE the total's costs are at: the sites' own, weighted by their
+/// FTE-days in post when they differ.
+fn run_sites(
+    sim: &mut Simulation,
+    plans: &[(Plan, u32)],
+    seed: u64,
+    r: u64,
+    sites: &mut [Aggregate],
+    site: &mut ReplicateRecord,
+    total: &mut ReplicateRecord,
+) -> Result<f64, crate::model::TooLarge> {
+    total.clear();
+    let mut copy = 0;
+    let (mut cost, mut fte_days) = (0.0, 0.0);
+    let first_cost = plans[0].0.scenario.link_workers.annual_cost_per_fte;
+    let mut same_cost = true;
+    for ((plan, count), agg) in plans.iter().zip(sites) {
+        site.clear();
+        for _ in 0..*count {
+            sim.run_copy(plan, seed, r, copy, &mut NoTrace)?;
+            site.absorb(sim.record_mut());
+            copy += 1;
+        }
+        // The total first: adding the site to its aggregate reorders its times.
+        total.absorb(site);
+        let annual = plan.scenario.link_workers.annual_cost_per_fte;
+        same_cost &= annual == first_cost;
+        cost += site.fte_days * annual;
+        fte_days += site.fte_days;
+        agg.add(r, site, annual);
+    }
+    Ok(if same_cost {
+        first_cost
+    } else if fte_days > 0.0 {
+        cost / fte_days
+    } else {
+        0.0
     })
 }
 
@@ -160,7 +244,8 @@ pub fn trace_replicate<T: Trace>(
     replicate: u64,
     trace: &mut T,
 ) -> Result<(), ExperimentError> {
-    let plan = Plan::new(scenario);
+    // With sites, the first copy of the first site: its streams are the replicate's.
+    let plan = Plan::new(scenario.services()[0].2);
     Simulation::new().run(&plan, seed, replicate, trace)?;
     Ok(())
 }

@@ -46,9 +46,27 @@ pub fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// The seed of one source's stream in one replicate.
+/// The key of one copy of one site in one replicate. Copies are numbered
+/// over all sites of a scenario in the order they are listed; copy 0 has the
+/// key a scenario without sites has always had, so that a scenario of one
+/// site of one copy draws the same numbers as the scenario without sites.
+pub fn copy_key(seed: u64, replicate: u64, copy: u64) -> u64 {
+    let key = mix(mix(seed) ^ replicate);
+    if copy == 0 {
+        key
+    } else {
+        mix(key ^ mix(copy ^ 0x5173_c0b1))
+    }
+}
+
+/// The seed of one source's stream in one replicate (copy 0).
 pub fn stream_key(seed: u64, replicate: u64, source: Source) -> u64 {
-    mix(mix(mix(seed) ^ replicate) ^ source as u64)
+    copy_stream_key(seed, replicate, 0, source)
+}
+
+/// The seed of one source's stream in one copy of one replicate.
+pub fn copy_stream_key(seed: u64, replicate: u64, copy: u64, source: Source) -> u64 {
+    mix(copy_key(seed, replicate, copy) ^ source as u64)
 }
 
 /// A generator for one source of one replicate.
@@ -75,14 +93,21 @@ pub struct Streams {
 
 impl Streams {
     pub fn new(seed: u64, replicate: u64) -> Self {
+        Self::of_copy(seed, replicate, 0)
+    }
+
+    /// The streams of one copy of a site (see [`copy_key`]).
+    pub fn of_copy(seed: u64, replicate: u64, copy: u64) -> Self {
+        let key = |source| copy_stream_key(seed, replicate, copy, source);
+        let rng = |source| Rng::seed_from_u64(key(source));
         Streams {
-            referrals: stream(seed, replicate, Source::Referrals),
-            support: stream(seed, replicate, Source::Support),
-            turnover: stream(seed, replicate, Source::Turnover),
-            vcse: stream(seed, replicate, Source::Vcse),
-            births: stream(seed, replicate, Source::Births),
-            support_key: stream_key(seed, replicate, Source::Support) ^ 0x5eed,
-            vcse_key: stream_key(seed, replicate, Source::Vcse) ^ 0xc105e,
+            referrals: rng(Source::Referrals),
+            support: rng(Source::Support),
+            turnover: rng(Source::Turnover),
+            vcse: rng(Source::Vcse),
+            births: rng(Source::Births),
+            support_key: key(Source::Support) ^ 0x5eed,
+            vcse_key: key(Source::Vcse) ^ 0xc105e,
         }
     }
 }

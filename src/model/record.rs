@@ -215,6 +215,71 @@ impl ReplicateRecord {
     }
 }
 
+impl ReplicateRecord {
+    /// Adds another service's record of the same replicate and calendar, as
+    /// the total of independent sites: counts, exits, areas, weekly and
+    /// monthly levels and events summed, waiting and holding times pooled.
+    /// Absorbed into a cleared record, a record is copied exactly.
+    ///
+    /// Two figures cannot be summed honestly. The peak of a sum is not the
+    /// sum of peaks, and the sites' lists are not followed together between
+    /// snapshots, so the total's peak is the highest of each site's own peak
+    /// and the summed weekly snapshots: a lower bound of the true peak. A
+    /// month's median wait cannot be had from medians, so a total's month
+    /// of two or more sites has none (NaN).
+    pub fn absorb(&mut self, other: &ReplicateRecord) {
+        let first = self.weekly.is_empty() && self.monthly.is_empty() && self.measured_days == 0.0;
+        self.referrals += other.referrals;
+        self.re_referrals += other.re_referrals;
+        self.carried_over += other.carried_over;
+        for (a, b) in self.exits.iter_mut().zip(other.exits) {
+            *a += b;
+        }
+        self.in_system_end += other.in_system_end;
+        self.supported += other.supported;
+        self.connected += other.connected;
+        self.waiting_times.extend_from_slice(&other.waiting_times);
+        self.holding_times.extend_from_slice(&other.holding_times);
+        self.waiting_list_end += other.waiting_list_end;
+        self.waiting_list_area += other.waiting_list_area;
+        self.held_area += other.held_area;
+        self.caseload_area += other.caseload_area;
+        self.capacity_area += other.capacity_area;
+        self.vacancy_days += other.vacancy_days;
+        self.fte_days += other.fte_days;
+        self.measured_days = self.measured_days.max(other.measured_days);
+        if self.weekly.len() < other.weekly.len() {
+            self.weekly.resize(other.weekly.len(), [0; 5]);
+        }
+        for (a, b) in self.weekly.iter_mut().zip(&other.weekly) {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        }
+        let weekly_peak = self.weekly.iter().map(|w| w[0]).max().unwrap_or(0);
+        self.waiting_list_peak = if first {
+            other.waiting_list_peak
+        } else {
+            self.waiting_list_peak.max(other.waiting_list_peak).max(weekly_peak)
+        };
+        self.events += other.events;
+        if self.monthly.len() < other.monthly.len() {
+            self.monthly.resize(other.monthly.len(), Month::default());
+        }
+        for (a, b) in self.monthly.iter_mut().zip(&other.monthly) {
+            a.referrals += b.referrals;
+            a.allocated += b.allocated;
+            for (x, y) in a.exits.iter_mut().zip(b.exits) {
+                *x += y;
+            }
+            a.waiting_median = if first { b.waiting_median } else { f64::NAN };
+            a.waiting_list += b.waiting_list;
+            a.caseload += b.caseload;
+            a.held += b.held;
+        }
+    }
+}
+
 /// Receives every event of a replicate, for the `--trace` audit log.
 /// The model calls it; what it writes is the caller's business.
 pub trait Trace {

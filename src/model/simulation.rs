@@ -88,7 +88,21 @@ impl Simulation {
         replicate: u64,
         trace: &mut T,
     ) -> Result<&ReplicateRecord, TooLarge> {
-        let mut run = Run::new(self, plan, Streams::new(seed, replicate), trace);
+        self.run_copy(plan, seed, replicate, 0, trace)
+    }
+
+    /// Runs copy `copy` of a site in replicate `replicate`: the same as
+    /// [`Simulation::run`], with the copy's own streams (copy 0's are the
+    /// replicate's, see [`random::copy_key`](super::random::copy_key)).
+    pub fn run_copy<T: Trace>(
+        &mut self,
+        plan: &Plan,
+        seed: u64,
+        replicate: u64,
+        copy: u64,
+        trace: &mut T,
+    ) -> Result<&ReplicateRecord, TooLarge> {
+        let mut run = Run::new(self, plan, Streams::of_copy(seed, replicate, copy), trace);
         run.initialise().map_err(|TooMany| TooLarge)?;
         run.event_loop().map_err(|TooMany| TooLarge)?;
         run.finish();

@@ -6,9 +6,11 @@ use super::timeseries::SpreadLine;
 use super::{replicates, run_json, summary, times, timeseries, OutputError};
 use crate::experiment::{Outcome, Settings};
 use crate::model::{MONTHLY_METRICS, WEEKLY_METRICS};
-use crate::scenario::LoadedScenario;
-use crate::stats::LevelSummary;
-use std::path::Path;
+use crate::scenario::sites::TOTAL;
+use crate::scenario::{LoadedScenario, Scenario};
+use crate::stats::metric::Row;
+use crate::stats::{Aggregate, LevelSummary};
+use std::path::{Path, PathBuf};
 
 /// What `run.json` records besides the scenario.
 pub struct RunInfo<'a> {
@@ -25,23 +27,62 @@ pub fn write_run(dir: &Path, info: &RunInfo) -> Result<(), OutputError> {
     // An earlier run's run.json goes first: if this write is interrupted, the
     // folder must not look complete with a mixture of old and new files.
     super::unmark(dir)?;
-    let agg = &info.outcome.aggregate;
-    replicates::write(&dir.join("replicates.csv"), agg.rows_sorted())?;
-    times::write_histogram(&dir.join("waiting_time_hist.csv"), &agg.waiting.histogram)?;
-    times::write_histogram(&dir.join("holding_time_hist.csv"), &agg.holding.histogram)?;
-    if info.settings.shards > 1 {
-        super::shards::write_partials(dir, agg)?;
+    let outcome = info.outcome;
+    let agg = &outcome.aggregate;
+    if outcome.sites.is_empty() {
+        replicates::write(&dir.join("replicates.csv"), agg.rows_sorted())?;
     } else {
-        write_summaries(dir, info)?;
+        let groups: Vec<(&str, &[(u64, Row)])> = std::iter::once((TOTAL, agg))
+            .chain(outcome.sites.iter().map(|(name, a)| (name.as_str(), a)))
+            .map(|(name, a)| (name, a.rows_sorted()))
+            .collect();
+        replicates::write_sited(&dir.join("replicates.csv"), &groups)?;
+    }
+    let shard = info.settings.shards > 1;
+    for (folder, a) in services(dir, outcome) {
+        std::fs::create_dir_all(&folder).map_err(|e| OutputError::new(&folder, e))?;
+        times::write_histogram(&folder.join("waiting_time_hist.csv"), &a.waiting.histogram)?;
+        times::write_histogram(&folder.join("holding_time_hist.csv"), &a.holding.histogram)?;
+        if shard {
+            super::shards::write_partials(&folder, a)?;
+        } else {
+            write_levels(&folder, &info.loaded.scenario, a)?;
+        }
+    }
+    if !shard {
+        write_summary(dir, outcome)?;
     }
     let path = dir.join("run.json");
     run_json::write(&path, &run_json(info).map_err(|e| OutputError::new(&path, e))?)
 }
 
-fn write_summaries(dir: &Path, info: &RunInfo) -> Result<(), OutputError> {
-    let agg = &info.outcome.aggregate;
-    summary::write(&dir.join("summary.csv"), &agg.summaries())?;
-    let scenario = &info.loaded.scenario;
+/// The folder of each service's own files, with its aggregate: the run's
+/// folder for the total, then `sites/NAME/` for each site.
+pub fn services<'a>(dir: &Path, outcome: &'a Outcome) -> Vec<(PathBuf, &'a Aggregate)> {
+    std::iter::once((dir.to_path_buf(), &outcome.aggregate))
+        .chain(outcome.sites.iter().map(|(name, a)| (site_folder(dir, name), a)))
+        .collect()
+}
+
+/// Where a site's own files go in a run's folder.
+pub fn site_folder(dir: &Path, site: &str) -> PathBuf {
+    dir.join("sites").join(site)
+}
+
+/// `summary.csv`: the total's, then (with sites) each site's.
+fn write_summary(dir: &Path, outcome: &Outcome) -> Result<(), OutputError> {
+    let path = dir.join("summary.csv");
+    if outcome.sites.is_empty() {
+        return summary::write(&path, &outcome.aggregate.summaries());
+    }
+    let groups: Vec<_> = std::iter::once((TOTAL, outcome.aggregate.summaries()))
+        .chain(outcome.sites.iter().map(|(name, a)| (name.as_str(), a.summaries())))
+        .collect();
+    summary::write_sited(&path, &groups)
+}
+
+/// `timeseries.csv`, `monthly.csv` and `pooled_times.csv` of one service.
+fn write_levels(dir: &Path, scenario: &Scenario, agg: &Aggregate) -> Result<(), OutputError> {
     let line = |period: String, names: &[&str], s: LevelSummary| SpreadLine {
         period,
         metric: names[s.metric].to_string(),

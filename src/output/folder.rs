@@ -6,6 +6,7 @@ use super::summary::SummaryLine;
 use super::times::{BinLine, PooledLine};
 use super::{replicates, run_json, summary, times, timeseries, ReadError};
 use crate::scenario::raw::RawScenario;
+use crate::scenario::sites::TOTAL;
 use crate::scenario::units;
 use crate::stats::METRICS;
 use jiff::civil::Date;
@@ -61,6 +62,9 @@ pub struct Results {
     pub rows: Vec<replicates::ReplicateLine>,
     /// How the run was made, from `run.json`.
     pub run: RunRecord,
+    /// For a scenario with sites, each site's lines of `summary.csv` by
+    /// metric column, in the order listed (the fields above are the total's).
+    pub sites: Vec<(String, BTreeMap<String, SummaryLine>)>,
 }
 
 /// How a run was made, from `run.json`: for the STRESS-DES appendix.
@@ -80,10 +84,19 @@ impl Results {
     /// Reads an output folder; any missing or malformed file is an error naming it (and the line).
     pub fn read(dir: &Path) -> Result<Results, ReadError> {
         let (meta, run) = read_meta(&dir.join("run.json"))?;
-        let summary = summary::read(&dir.join("summary.csv"))?
-            .into_iter()
-            .map(|line| (line.metric.clone(), line))
-            .collect();
+        let mut summary = BTreeMap::new();
+        let mut sites: Vec<(String, BTreeMap<String, SummaryLine>)> = Vec::new();
+        for (site, line) in summary::read_sited(&dir.join("summary.csv"))? {
+            let into = if site == TOTAL {
+                &mut summary
+            } else {
+                if sites.last().is_none_or(|(name, _)| *name != site) {
+                    sites.push((site, BTreeMap::new()));
+                }
+                &mut sites.last_mut().expect("pushed above").1
+            };
+            into.insert(line.metric.clone(), line);
+        }
         let file = dir.join("timeseries.csv");
         let mut series: BTreeMap<String, Series> = BTreeMap::new();
         for (i, line) in timeseries::read(&file)?.into_iter().enumerate() {
@@ -120,6 +133,7 @@ impl Results {
             })
             .collect();
         Ok(Results {
+            sites,
             replicates: rows.len() as u64,
             with_value,
             rows,

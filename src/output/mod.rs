@@ -145,27 +145,64 @@ pub fn write_csv<T: Serialize>(
     })
 }
 
+/// Writes a CSV atomically as [`write_csv`] does, with a first column
+/// `site` naming the site of each row (`all` for the total): the files of a
+/// scenario with sites.
+pub fn write_csv_sited<'a, T: Serialize>(
+    path: &Path,
+    header: &[&str],
+    rows: impl IntoIterator<Item = (&'a str, T)>,
+) -> Result<(), OutputError> {
+    let header: Vec<&str> = std::iter::once("site").chain(header.iter().copied()).collect();
+    write_csv(path, &header, rows)
+}
+
 /// Reads a CSV whose header must be exactly `header`, each record into a `T`
 /// (matched by column name). A missing file or a malformed record is an error
 /// naming the file and the line.
 pub fn read_csv<T: DeserializeOwned>(file: &Path, header: &[&str]) -> Result<Vec<T>, ReadError> {
+    let rows = read_csv_sited(file, header)?;
+    match rows.iter().find(|(site, _)| site != crate::scenario::sites::TOTAL) {
+        Some(_) => Err(ReadError::malformed(
+            file,
+            1,
+            "a file of sites where one of a single service was expected",
+        )),
+        None => Ok(rows.into_iter().map(|(_, row)| row).collect()),
+    }
+}
+
+/// Reads a CSV whose header is `header`, or `site` then `header` (written
+/// by [`write_csv_sited`]), each record into its site and a `T`; a file
+/// without the `site` column is the total's (`all`) throughout.
+pub fn read_csv_sited<T: DeserializeOwned>(file: &Path, header: &[&str]) -> Result<Vec<(String, T)>, ReadError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .from_path(file)
         .map_err(|e| ReadError::missing(file, e))?;
     let found = reader.headers().map_err(|e| ReadError::malformed(file, 1, e))?.clone();
-    if found.iter().ne(header.iter().copied()) {
+    let sited = found.get(0) == Some("site") && found.iter().skip(1).eq(header.iter().copied());
+    if !sited && found.iter().ne(header.iter().copied()) {
         return Err(ReadError::malformed(
             file,
             1,
-            format!("expected the header {}", header.join(",")),
+            format!("expected the header {} (or site,{0})", header.join(",")),
         ));
     }
+    let found: csv::StringRecord = found.iter().skip(usize::from(sited)).collect();
     let mut out = Vec::new();
     for record in reader.records() {
         let line = |e: &csv::Error| e.position().map_or(0, |p| p.line());
-        let record = record.map_err(|e| ReadError::malformed(file, line(&e), e))?;
+        let mut record = record.map_err(|e| ReadError::malformed(file, line(&e), e))?;
         let at = record.position().map_or(0, |p| p.line());
+        let site = if sited {
+            let site = record.get(0).unwrap_or_default().to_string();
+            let rest: csv::StringRecord = record.iter().skip(1).collect();
+            record = rest;
+            site
+        } else {
+            crate::scenario::sites::TOTAL.to_string()
+        };
         let row = record.deserialize(Some(&found)).map_err(|e| {
             let message = match e.kind() {
                 csv::ErrorKind::Deserialize { err, .. } => err.to_string(),
@@ -173,7 +210,7 @@ pub fn read_csv<T: DeserializeOwned>(file: &Path, header: &[&str]) -> Result<Vec
             };
             ReadError::malformed(file, at, message)
         })?;
-        out.push(row);
+        out.push((site, row));
     }
     Ok(out)
 }

@@ -2,7 +2,7 @@
 //! every metric of [`crate::stats::metric::METRICS`], in table order. An
 //! empty cell is a value the replicate has nothing to measure on.
 
-use super::{cell, read_csv, OutputError, ReadError};
+use super::{cell, OutputError, ReadError};
 use crate::stats::metric::{Row, COUNT, METRICS};
 use serde::de::{self, SeqAccess, Visitor};
 use serde::ser::SerializeTuple;
@@ -84,7 +84,35 @@ pub fn write<'a>(path: &Path, rows: impl IntoIterator<Item = &'a (u64, Row)>) ->
     super::write_csv(path, &header(), lines)
 }
 
-/// Reads `replicates.csv` back, every value to the same bits.
+/// Writes `replicates.csv` of a scenario with sites: a first column `site`,
+/// the total's rows (`all`) first, then each site's, each in replicate order.
+pub fn write_sited<'a>(path: &Path, groups: &[(&'a str, &'a [(u64, Row)])]) -> Result<(), OutputError> {
+    let lines = groups.iter().flat_map(|&(site, rows)| {
+        rows.iter().map(move |(replicate, values)| {
+            (
+                site,
+                ReplicateLine {
+                    replicate: *replicate,
+                    values: *values,
+                },
+            )
+        })
+    });
+    super::write_csv_sited(path, &header(), lines)
+}
+
+/// Reads `replicates.csv` back, every value to the same bits: the total's
+/// rows (`all`), for a scenario with sites.
 pub fn read(path: &Path) -> Result<Vec<ReplicateLine>, ReadError> {
-    read_csv(path, &header())
+    Ok(read_sited(path)?
+        .into_iter()
+        .filter(|(site, _)| site == crate::scenario::sites::TOTAL)
+        .map(|(_, line)| line)
+        .collect())
+}
+
+/// Reads every row of `replicates.csv` with its site (`all` throughout for
+/// a scenario without sites).
+pub fn read_sited(path: &Path) -> Result<Vec<(String, ReplicateLine)>, ReadError> {
+    super::read_csv_sited(path, &header())
 }

@@ -11,9 +11,11 @@
 //! belong together and that none is missing or repeated, and writes the same
 //! files as one run with the same seed: byte for byte.
 
+use super::files::site_folder;
 use super::{cell, read_csv, replicates, run_json, times, write_csv, OutputError, ReadError};
 use crate::experiment::{Outcome, Settings};
 use crate::model::{MONTHLY_METRICS, WEEKLY_METRICS};
+use crate::scenario::sites::TOTAL;
 use crate::scenario::{self, LoadedScenario};
 use crate::stats::aggregate::Histogram;
 use crate::stats::aggregate::LevelCounts;
@@ -238,10 +240,19 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(LoadedScenario, Settings, Outcome), Me
     }
     let loaded = reload_scenario(first)?;
     let mut aggregate = Aggregate::default();
+    let mut sites: Vec<(String, Aggregate)> = loaded
+        .scenario
+        .sites
+        .iter()
+        .map(|s| (s.name.clone(), Aggregate::default()))
+        .collect();
     for m in &metas {
-        read_partials(&m.dir, &mut aggregate)?;
+        read_partials(&m.dir, &mut aggregate, &mut sites)?;
     }
     aggregate.finish();
+    for (_, a) in &mut sites {
+        a.finish();
+    }
     if aggregate.replicates() as u64 != first.run.replicates {
         return Err(MergeError::Mismatch(format!(
             "the shards hold {} replicates, but the run had {}",
@@ -253,6 +264,7 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(LoadedScenario, Settings, Outcome), Me
     let events = aggregate.events();
     let outcome = Outcome {
         aggregate,
+        sites,
         wall_seconds: 0.0,
         events,
         threads: 0,
@@ -281,10 +293,30 @@ fn reload_scenario(meta: &ShardMeta) -> Result<LoadedScenario, MergeError> {
     Ok(loaded)
 }
 
-fn read_partials(dir: &Path, agg: &mut Aggregate) -> Result<(), MergeError> {
-    for line in replicates::read(&dir.join("replicates.csv"))? {
-        agg.push_row(line.replicate, line.values);
+/// Reads a shard's partial results: the total's into `agg`, each site's
+/// (its rows of `replicates.csv`, the rest from its folder) into its own.
+fn read_partials(dir: &Path, agg: &mut Aggregate, sites: &mut [(String, Aggregate)]) -> Result<(), MergeError> {
+    let file = dir.join("replicates.csv");
+    for (site, line) in replicates::read_sited(&file)? {
+        let into = if site == TOTAL {
+            &mut *agg
+        } else {
+            match sites.iter_mut().find(|(name, _)| *name == site) {
+                Some((_, a)) => a,
+                None => return Err(file_error(&file, format!("\"{site}\" is not a site of the scenario"))),
+            }
+        };
+        into.push_row(line.replicate, line.values);
     }
+    read_service_partials(dir, agg)?;
+    for (name, a) in sites {
+        read_service_partials(&site_folder(dir, name), a)?;
+    }
+    Ok(())
+}
+
+/// Reads one service's histograms, weekly levels and pooled-time parts.
+fn read_service_partials(dir: &Path, agg: &mut Aggregate) -> Result<(), MergeError> {
     for (name, pooled) in [
         ("waiting_time_hist.csv", &mut agg.waiting.histogram),
         ("holding_time_hist.csv", &mut agg.holding.histogram),

@@ -1,7 +1,7 @@
 //! `summary.csv`: one line per metric, its distribution over the replicates
 //! that have a value for it.
 
-use super::{cell, read_rows, OutputError, ReadError};
+use super::{cell, OutputError, ReadError};
 use crate::stats::{Metric, Summary};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -55,6 +55,30 @@ pub fn write(path: &Path, summaries: &[(&'static Metric, Summary)]) -> Result<()
     super::write_csv(path, &HEADER, summaries.iter().map(|(m, s)| SummaryLine::of(m, s)))
 }
 
+/// Writes `summary.csv` of a scenario with sites: a first column `site`,
+/// the total's lines (`all`) first, then each site's.
+pub fn write_sited(path: &Path, groups: &[(&str, Vec<(&'static Metric, Summary)>)]) -> Result<(), OutputError> {
+    let lines = groups
+        .iter()
+        .flat_map(|(site, summaries)| summaries.iter().map(move |(m, s)| (*site, SummaryLine::of(m, s))));
+    super::write_csv_sited(path, &HEADER, lines)
+}
+
+/// Reads `summary.csv`: the total's lines, for a scenario with sites.
 pub fn read(path: &Path) -> Result<Vec<SummaryLine>, ReadError> {
-    read_rows(path, &HEADER)
+    Ok(read_sited(path)?
+        .into_iter()
+        .filter(|(site, _)| site == crate::scenario::sites::TOTAL)
+        .map(|(_, line)| line)
+        .collect())
+}
+
+/// Reads every line of `summary.csv` with its site (`all` throughout for a
+/// scenario without sites).
+pub fn read_sited(path: &Path) -> Result<Vec<(String, SummaryLine)>, ReadError> {
+    let lines = super::read_csv_sited(path, &HEADER)?;
+    if lines.is_empty() {
+        return Err(ReadError::malformed(path, 2, "no rows"));
+    }
+    Ok(lines)
 }

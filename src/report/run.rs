@@ -30,13 +30,21 @@ pub fn page(r: &Results) -> Page {
         "Results of {} simulated replicates of the period {from} to {end}. Intervals are 95% confidence intervals on the mean over replicates.",
         m.replicates
     ))]));
-    blocks.push(Block::Heading(2, "Key figures".into()));
+    blocks.push(Block::Heading(
+        2,
+        if r.sites.is_empty() {
+            "Key figures".into()
+        } else {
+            format!("Key figures: all {} sites together", r.sites.len())
+        },
+    ));
     blocks.push(para(vec![
         text("Each figure is measured in every replicate and averaged over the replicates, with a 95% confidence interval on that mean. "),
         code("docs/outputs.md"),
         text(" defines each one."),
     ]));
     blocks.push(Block::Table(key_figures(r)));
+    blocks.extend(sites(r));
     blocks.push(Block::Figures);
     blocks.extend(assumptions(r));
     blocks.push(Block::Heading(2, "Run".into()));
@@ -112,6 +120,79 @@ fn key_figures(r: &Results) -> Table {
         rows,
         widths: vec![6, 2, 3],
     }
+}
+
+/// The figures of the sites' table, by metric column.
+const SITE_FIGURES: [&str; 5] = [
+    "referrals",
+    "waiting_mean",
+    "holding_mean",
+    "waiting_list_end",
+    "share_connected",
+];
+
+/// Whether a site's waiting list grows without bound, by the rule the
+/// report states: at the end it is more than [`GROWING_RATIO`] times its
+/// average over the period and at least [`GROWING_PEOPLE`] people longer
+/// (a list that grows steadily from any start ends at about twice its
+/// average; one that has settled ends near it).
+pub fn growing(site: &std::collections::BTreeMap<String, crate::output::summary::SummaryLine>) -> bool {
+    let mean = |c: &str| site.get(c).map_or(f64::NAN, |l| l.mean);
+    let (end, average) = (mean("waiting_list_end"), mean("waiting_list_timeavg"));
+    end > GROWING_RATIO * average && end - average >= GROWING_PEOPLE
+}
+
+pub const GROWING_RATIO: f64 = 1.5;
+pub const GROWING_PEOPLE: f64 = 10.0;
+
+/// With sites: a table of each site's key figures, flagging those whose
+/// waiting list grows without bound.
+fn sites(r: &Results) -> Vec<Block> {
+    if r.sites.is_empty() {
+        return Vec::new();
+    }
+    let copies = |name: &str| {
+        r.meta
+            .scenario
+            .sites
+            .iter()
+            .find(|s| s.name == name)
+            .map_or(1, |s| s.count)
+    };
+    let metrics: Vec<&metric::Metric> = SITE_FIGURES.iter().filter_map(|c| metric::by_column(c)).collect();
+    let rows: Vec<Row> = r
+        .sites
+        .iter()
+        .map(|(name, lines)| {
+            let mut cells = vec![
+                Cell::new(vec![code(name)]),
+                Cell::number(vec![text(copies(name).to_string())]),
+            ];
+            for m in &metrics {
+                let mean = lines.get(m.column).map_or(f64::NAN, |l| l.mean);
+                cells.push(Cell::number(vec![text(m.format(mean))]).attr("data-value", crate::output::number(mean)));
+            }
+            cells.push(Cell::text(if growing(lines) { "grows without bound" } else { "" }));
+            Row::new(cells).id(format!("site-{name}"))
+        })
+        .collect();
+    let flagged = r.sites.iter().filter(|(_, lines)| growing(lines)).count();
+    let mut head = vec!["Site".into(), "Copies".into()];
+    head.extend(metrics.iter().map(|m| m.label_with_unit()));
+    head.push("Waiting list".into());
+    vec![
+        Block::Heading(2, "Sites".into()),
+        para(vec![text(format!(
+            "Each site is an independent service (its copies together); the figures are means over replicates, the total above is all sites together. A site's waiting list is marked as growing without bound when at the end it is more than {GROWING_RATIO} times its average over the period and at least {GROWING_PEOPLE} people longer: {flagged} of {} sites. Each site's own files are in sites/NAME/ of the output folder.",
+            r.sites.len()
+        ))]),
+        Block::Table(Table {
+            class: "sites",
+            head,
+            rows,
+            widths: vec![3, 1, 2, 2, 2, 2, 2, 3],
+        }),
+    ]
 }
 
 /// The scenario's figures whose source says "assumption", with their values.

@@ -68,6 +68,7 @@ mod tests {
         agg.finish();
         let outcome = Outcome {
             aggregate: agg,
+            sites: Vec::new(),
             wall_seconds: 1.0,
             events: 0,
             threads: 1,

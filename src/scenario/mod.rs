@@ -11,12 +11,14 @@ pub mod error;
 pub mod key_path;
 pub mod raw;
 pub mod resolve;
+pub mod sites;
 pub mod units;
 mod validate;
 
 pub use error::ScenarioError;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
+pub use sites::Site;
 use std::path::{Path, PathBuf};
 
 /// A scenario read from a file: the plain struct the model runs on, and the
@@ -160,9 +162,26 @@ pub struct Scenario {
     pub initial: InitialState,
     /// Key path to source ("assumption", a seed passage, a public figure).
     pub sources: Vec<(String, String)>,
+    /// Independent services run side by side in each replicate (`[[sites]]`),
+    /// each with its own scenario; empty when the scenario is one service.
+    /// With sites, the scenario's own figures are only the template the
+    /// sites override: what runs is the sites.
+    pub sites: Vec<Site>,
 }
 
 impl Scenario {
+    /// The sites that run, with their copies: the scenario itself as one
+    /// site of one copy when it lists none.
+    pub fn services(&self) -> Vec<(&str, u32, &Scenario)> {
+        if self.sites.is_empty() {
+            return vec![(sites::TOTAL, 1, self)];
+        }
+        self.sites
+            .iter()
+            .map(|s| (s.name.as_str(), s.count, &s.scenario))
+            .collect()
+    }
+
     /// The last simulated day.
     pub fn end(&self) -> f64 {
         self.warm_up + self.horizon

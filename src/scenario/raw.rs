@@ -199,6 +199,24 @@ pub struct RawScenario {
     /// figure, or "assumption". The report lists the assumptions.
     #[serde(default)]
     pub sources: BTreeMap<String, String>,
+    /// Independent services run side by side in each replicate, each the
+    /// scenario above with its own overrides (see [`RawSite`]). None by
+    /// default: the scenario is one service.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sites: Vec<RawSite>,
+}
+
+/// One `[[sites]]` entry: a name, how many identical copies, and overrides of
+/// any keys of the scenario, written as the scenario's own sections and laid
+/// over it as `extends` lays a file over its parent. The overrides are kept
+/// as written (a table), and checked by validating the site's whole scenario.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct RawSite {
+    pub name: String,
+    #[serde(default = "default_count")]
+    pub count: i64,
+    #[serde(flatten)]
+    pub overrides: toml::Table,
 }
 
 impl RawScenario {

@@ -193,7 +193,7 @@ fn merge_parent(
 /// Lays `child` over `parent`: tables merge recursively, other values are
 /// replaced. A distribution table (one with a `dist` key) is replaced whole,
 /// since the keys of one distribution mean nothing to another.
-fn deep_merge(mut parent: Table, child: Table) -> Table {
+pub(super) fn deep_merge(mut parent: Table, child: Table) -> Table {
     for (key, value) in child {
         let merged = match (parent.remove(&key), value) {
             (Some(Value::Table(p)), Value::Table(c)) if !c.contains_key("dist") => Value::Table(deep_merge(p, c)),

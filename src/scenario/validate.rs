@@ -111,6 +111,7 @@ pub(super) fn validate(resolved: Resolved, path: &Path) -> Result<LoadedScenario
         initial: checker.initial(&raw.initial_state)?,
         sources: checker.sources(&raw)?,
         categories,
+        sites: super::sites::sites(&resolved, &raw, path)?,
     };
     checker.volume(&scenario)?;
     let mut resolved_raw = raw;

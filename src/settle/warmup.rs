@@ -238,6 +238,9 @@ pub fn from_start(scenario: &Scenario) -> Scenario {
     let mut s = scenario.clone();
     s.horizon = s.end();
     s.warm_up = 0.0;
+    for site in &mut s.sites {
+        site.scenario = from_start(&site.scenario);
+    }
     s
 }
 

@@ -367,10 +367,17 @@ mod tests {
         assert_eq!(summaries, merged.month_summaries(), "merging changes nothing");
 
         let referrals = month(&summaries, 0, "referrals");
-        assert_eq!((referrals.mean, referrals.p5, referrals.p50, referrals.p95), (20.0, 11.0, 20.0, 29.0));
+        assert_eq!(
+            (referrals.mean, referrals.p5, referrals.p50, referrals.p95),
+            (20.0, 11.0, 20.0, 29.0)
+        );
         // The median wait is kept to a tenth of a day: 4.25 becomes 4.3 (4.25 * 10 rounds away from zero).
         let median = month(&summaries, 0, "waiting_median");
-        assert!((median.mean - (4.3 + 8.0 + 12.5) / 3.0).abs() < 1e-12, "{}", median.mean);
+        assert!(
+            (median.mean - (4.3 + 8.0 + 12.5) / 3.0).abs() < 1e-12,
+            "{}",
+            median.mean
+        );
         assert_eq!(median.p50, 8.0);
         // A month in which nobody was allocated has no median: the spread is over the others.
         let second = month(&summaries, 1, "waiting_median");
