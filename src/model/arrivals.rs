@@ -59,9 +59,9 @@ impl Arrivals {
             if s.rate > 0.0 && e < capacity {
                 return start + e / s.rate;
             }
+            // On to the next segment: the loop's first test steps past this one.
             e -= capacity;
             t = s.end;
-            self.segment += 1;
         }
         f64::INFINITY
     }
