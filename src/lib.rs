@@ -10,6 +10,7 @@
 //! scenarios replicate by replicate, and [`settle`] chooses how many
 //! replicates and how long a warm-up a scenario needs.
 
+pub mod calibrate;
 pub mod compare;
 pub mod exit;
 pub mod experiment;

@@ -2,6 +2,7 @@
 //! the dispatch to one file per command. Each command returns the library's
 //! own errors, boxed; each error says its exit code (see [`spcap::exit`]).
 
+pub mod calibrate;
 pub mod check;
 pub mod compare;
 pub mod interrupt;
@@ -49,6 +50,8 @@ enum Command {
     Compare(compare::Args),
     /// Run a scenario at every combination of some keys' values (--set), or a tornado of which key matters most (--tornado).
     Sweep(sweep::Args),
+    /// Fit some keys of a scenario to a service's own monthly figures (ABC-SMC), and write the posterior.
+    Calibrate(calibrate::Args),
     /// Validate a scenario and print it fully resolved, with every default filled in.
     Check(check::Args),
     /// Find how many replicates give a 95% interval within a precision of the mean (Hoad, Robinson and Davies 2010).
@@ -67,6 +70,7 @@ impl Cli {
             Command::Plot(args) => plot::run(&args),
             Command::Compare(args) => compare::run(args),
             Command::Sweep(args) => sweep::run(args),
+            Command::Calibrate(args) => calibrate::run(args),
             Command::Check(args) => check::run(&args),
             Command::Replications(args) => replications::run(&args),
             Command::Warmup(args) => warmup::run(&args),

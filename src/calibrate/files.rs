@@ -1,0 +1,346 @@
+//! What a calibration writes, each file under a temporary name renamed
+//! when complete (`output::write_atomically`):
+//!
+//! - `posterior.csv`: one row per particle of the last generation, its
+//!   weight and one column per fitted key in the key's canonical unit
+//!   (days for a time), the unit in the header;
+//! - `calibration.json`: the method, the priors, every generation's
+//!   tolerance, acceptance and effective sample size, the seed, threads and
+//!   wall time, and each key's posterior median and 90% interval;
+//! - `calibrated.toml`: a scenario that `extends` the original (by relative
+//!   path) with each fitted key at its weighted posterior median, and a
+//!   comment block with the intervals and the command.
+//!
+//! `posterior.csv` is written last: its presence marks a finished calibration.
+
+use super::observed::Observed;
+use super::prior::Prior;
+use super::Posterior;
+use crate::model::record::MONTHLY_METRICS;
+use crate::output::{self, number, OutputError};
+use crate::scenario::resolve::lookup;
+use crate::scenario::LoadedScenario;
+use serde::Serialize;
+use std::path::{Component, Path, PathBuf};
+use toml::{Table, Value};
+
+pub const POSTERIOR: &str = "posterior.csv";
+pub const CALIBRATION: &str = "calibration.json";
+pub const CALIBRATED: &str = "calibrated.toml";
+
+/// The shares of the interval every file reports: 90%.
+pub const INTERVAL: (f64, f64) = (0.05, 0.95);
+
+/// Writes the three files into `dir` (created if needed), removing an
+/// earlier `posterior.csv` first so that a folder never pairs an old
+/// posterior with new files. `command` is the command line that ran.
+pub fn write(
+    dir: &Path,
+    base: &LoadedScenario,
+    observed: &Observed,
+    posterior: &Posterior,
+    command: &str,
+) -> Result<Vec<PathBuf>, OutputError> {
+    std::fs::create_dir_all(dir).map_err(|e| OutputError::new(dir, e))?;
+    output::remove_if_present(&dir.join(POSTERIOR))?;
+    let json = dir.join(CALIBRATION);
+    let text = serde_json::to_string_pretty(&summary(base, observed, posterior, command))
+        .map_err(|e| OutputError::new(&json, e))?;
+    output::write_atomically(&json, |w| writeln!(w, "{text}"))?;
+    let toml_path = dir.join(CALIBRATED);
+    let text = calibrated(dir, base, posterior, command).map_err(|e| OutputError::new(&toml_path, e))?;
+    output::write_atomically(&toml_path, |w| w.write_all(text.as_bytes()))?;
+    let csv_path = dir.join(POSTERIOR);
+    write_posterior(&csv_path, posterior)?;
+    Ok(vec![csv_path, json, toml_path])
+}
+
+/// `posterior.csv`: particle, weight, then each key's value.
+pub fn write_posterior(path: &Path, posterior: &Posterior) -> Result<(), OutputError> {
+    output::write_atomically(path, |w| {
+        let mut out = csv::Writer::from_writer(w);
+        let mut header = vec!["particle".to_string(), "weight".to_string()];
+        header.extend(posterior.priors.iter().map(Prior::column));
+        out.write_record(&header)?;
+        for (i, (values, weight)) in posterior.values.iter().zip(&posterior.weights).enumerate() {
+            let mut row = vec![i.to_string(), number(*weight)];
+            row.extend(values.iter().map(|x| number(*x)));
+            out.write_record(&row)?;
+        }
+        out.flush()
+    })
+}
+
+#[derive(Serialize)]
+struct Summary {
+    method: &'static str,
+    scenario: String,
+    observed: String,
+    observed_points: usize,
+    metrics: Vec<MetricScale>,
+    priors: Vec<PriorLine>,
+    particles: usize,
+    budget: u64,
+    simulations: u64,
+    stopped: &'static str,
+    generations: Vec<GenerationLine>,
+    posterior: Vec<PosteriorLine>,
+    seed: u64,
+    threads: usize,
+    wall_seconds: f64,
+    version: &'static str,
+    build: String,
+    command: String,
+}
+
+#[derive(Serialize)]
+struct MetricScale {
+    metric: &'static str,
+    points: usize,
+    scale: f64,
+}
+
+#[derive(Serialize)]
+struct PriorLine {
+    key: String,
+    distribution: &'static str,
+    low: f64,
+    high: f64,
+    unit: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct GenerationLine {
+    generation: usize,
+    /// None for generation 0, which keeps every draw from the prior.
+    tolerance: Option<f64>,
+    simulations: u64,
+    acceptance: f64,
+    effective_sample_size: f64,
+    seconds: f64,
+}
+
+#[derive(Serialize)]
+struct PosteriorLine {
+    key: String,
+    median: f64,
+    p5: f64,
+    p95: f64,
+    /// The 90% interval's width as a share of the prior's.
+    width_of_prior: f64,
+}
+
+/// The method in words, as `calibration.json` and the docs give it.
+pub const METHOD: &str = "ABC-SMC: population Monte Carlo ABC (Beaumont, Cornuet, Marin and Robert 2009); \
+     adaptive tolerance, each generation's the median of the previous one's kept distances; \
+     Gaussian perturbation kernel with twice the weighted variance of each key (diagonal covariance); \
+     distance the root mean square of (simulated - observed) / scale over the observed points, \
+     one scale per metric (the observed series' standard deviation, at least 1); \
+     each simulation one replicate";
+
+fn summary(base: &LoadedScenario, observed: &Observed, posterior: &Posterior, command: &str) -> Summary {
+    let distance = super::distance::Distance::new(observed);
+    let metrics = observed
+        .metrics()
+        .into_iter()
+        .map(|m| MetricScale {
+            metric: MONTHLY_METRICS[m],
+            points: observed.points.iter().filter(|p| p.metric == m).count(),
+            scale: distance.scales()[m],
+        })
+        .collect();
+    let priors = posterior
+        .priors
+        .iter()
+        .map(|p| PriorLine {
+            key: p.key.clone(),
+            distribution: if p.log { "log-uniform" } else { "uniform" },
+            low: p.low,
+            high: p.high,
+            unit: p.unit(),
+        })
+        .collect();
+    let generations = posterior
+        .population
+        .generations
+        .iter()
+        .map(|g| GenerationLine {
+            generation: g.number,
+            tolerance: g.tolerance.is_finite().then_some(g.tolerance),
+            simulations: g.simulations,
+            acceptance: g.acceptance,
+            effective_sample_size: g.ess,
+            seconds: g.seconds,
+        })
+        .collect();
+    Summary {
+        method: METHOD,
+        scenario: base.file.display().to_string(),
+        observed: observed.file.display().to_string(),
+        observed_points: observed.points.len(),
+        metrics,
+        priors,
+        particles: posterior.values.len(),
+        budget: posterior.config.budget,
+        simulations: posterior.population.simulations,
+        stopped: posterior.population.stop.words(),
+        generations,
+        posterior: posterior_lines(posterior),
+        seed: posterior.config.seed,
+        threads: posterior.threads,
+        wall_seconds: posterior.wall_seconds,
+        version: env!("CARGO_PKG_VERSION"),
+        build: output::run_json::build(),
+        command: command.to_string(),
+    }
+}
+
+fn posterior_lines(posterior: &Posterior) -> Vec<PosteriorLine> {
+    posterior
+        .priors
+        .iter()
+        .enumerate()
+        .map(|(k, p)| {
+            let (p5, p95) = (posterior.quantile(k, INTERVAL.0), posterior.quantile(k, INTERVAL.1));
+            PosteriorLine {
+                key: p.key.clone(),
+                median: posterior.quantile(k, 0.5),
+                p5,
+                p95,
+                width_of_prior: (p95 - p5) / (p.high - p.low),
+            }
+        })
+        .collect()
+}
+
+/// The text of `calibrated.toml`.
+fn calibrated(dir: &Path, base: &LoadedScenario, posterior: &Posterior, command: &str) -> Result<String, String> {
+    let medians: Vec<(String, Value)> = posterior
+        .priors
+        .iter()
+        .enumerate()
+        .map(|(k, p)| (p.key.clone(), p.value(posterior.quantile(k, 0.5))))
+        .collect();
+    let fitted = base.with_values(&medians).map_err(|e| e.to_string())?;
+    let table = fitted.resolved_table();
+    let mut own = Table::new();
+    own.insert(
+        "extends".into(),
+        Value::String(relative_to(dir, &base.file).display().to_string().replace('\\', "/")),
+    );
+    own.insert(
+        "name".into(),
+        Value::String(format!("{} (calibrated)", fitted.scenario.name)),
+    );
+    for p in &posterior.priors {
+        // Arrays are replaced whole by `extends`, so a key inside one brings the whole array.
+        let whole = p.key.split('[').next().unwrap_or(&p.key);
+        if let Some(value) = lookup(&table, whole) {
+            set_path(&mut own, whole, value.clone());
+        }
+    }
+    let body = toml::to_string(&own).map_err(|e| e.to_string())?;
+    let mut text = String::from(
+        "# Made by spcap calibrate: the scenario it extends, with each fitted key at its\n\
+         # weighted posterior median. The 90% posterior intervals (5% to 95%):\n",
+    );
+    for line in posterior_lines(posterior) {
+        let unit = posterior
+            .priors
+            .iter()
+            .find(|p| p.key == line.key)
+            .and_then(Prior::unit)
+            .map(|u| format!(" {u}"))
+            .unwrap_or_default();
+        text.push_str(&format!(
+            "#   {}: median {}, 90% interval {} to {}{unit} ({:.0}% of the prior's width)\n",
+            line.key,
+            round(line.median),
+            round(line.p5),
+            round(line.p95),
+            100.0 * line.width_of_prior
+        ));
+    }
+    text.push_str(&format!("# Command: {command}\n\n{body}"));
+    Ok(text)
+}
+
+/// Four significant figures, for reading in a comment.
+fn round(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return number(x);
+    }
+    let digits = (3 - x.abs().log10().floor() as i32).max(0) as usize;
+    format!("{x:.digits$}")
+}
+
+/// Puts `value` at a dotted path of plain tables in `table`.
+fn set_path(table: &mut Table, path: &str, value: Value) {
+    let mut parts: Vec<&str> = path.split('.').collect();
+    let last = parts.pop().unwrap_or(path);
+    let mut current = table;
+    for part in parts {
+        current = current
+            .entry(part.to_string())
+            .or_insert_with(|| Value::Table(Table::new()))
+            .as_table_mut()
+            .expect("the fitted keys' tables are tables");
+    }
+    current.insert(last.to_string(), value);
+}
+
+/// `file` as a path relative to the folder `dir`, when both can be resolved
+/// on disk; otherwise `file` made absolute.
+fn relative_to(dir: &Path, file: &Path) -> PathBuf {
+    let (Ok(dir), Ok(file)) = (std::fs::canonicalize(dir), std::fs::canonicalize(file)) else {
+        return std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+    };
+    let d: Vec<Component> = dir.components().collect();
+    let f: Vec<Component> = file.components().collect();
+    let common = d.iter().zip(&f).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in common..d.len() {
+        out.push("..");
+    }
+    for c in &f[common..] {
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_relative_to_a_folder_climbs_out_of_it() {
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("outputs/cal");
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::create_dir_all(root.path().join("scenarios")).unwrap();
+        let file = root.path().join("scenarios/base.toml");
+        std::fs::write(&file, "").unwrap();
+        assert_eq!(relative_to(&out, &file), PathBuf::from("../../scenarios/base.toml"));
+    }
+
+    #[test]
+    fn numbers_in_comments_have_four_figures() {
+        assert_eq!(round(182.625), "182.6");
+        assert_eq!(round(0.012346), "0.01235");
+        assert_eq!(round(12345.6), "12346");
+    }
+
+    #[test]
+    fn a_nested_key_lands_in_its_table() {
+        let mut t = Table::new();
+        set_path(&mut t, "referrals.patience.mean", Value::String("90d".into()));
+        set_path(&mut t, "referrals.rate_per_month", Value::Float(80.0));
+        let text = toml::to_string(&t).unwrap();
+        let back: Table = text.parse().unwrap();
+        assert_eq!(
+            lookup(&back, "referrals.patience.mean"),
+            Some(&Value::String("90d".into()))
+        );
+        assert_eq!(lookup(&back, "referrals.rate_per_month"), Some(&Value::Float(80.0)));
+    }
+}

@@ -1,0 +1,315 @@
+//! `spcap calibrate`: a calibration to data that spcap made from known
+//! values finds them (each inside its 90% posterior interval), a key that
+//! the simulation never reads keeps a posterior about as wide as its prior,
+//! the posterior is byte-identical for a seed on 1 and 2 threads, bad input is
+//! refused before anything runs, and an interrupted calibration leaves no
+//! `posterior.csv`. Short scenarios and small budgets, so the file runs in
+//! well under a minute.
+
+use spcap::calibrate::observed;
+use spcap::model::MONTHLY_METRICS;
+use std::path::{Path, PathBuf};
+mod common;
+
+use common::spcap;
+
+/// The baseline measured over 18 months (2021-10 to 2023-03) after a 6-month warm-up.
+fn service(dir: &Path) -> PathBuf {
+    let baseline = std::fs::canonicalize("scenarios/baseline.toml").unwrap();
+    let path = dir.join("service.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "extends = \"{}\"\n[calendar]\nstart = \"2021-04-01\"\nwarm_up = \"6m\"\nhorizon = \"18m\"\n",
+            baseline.display()
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// Observed figures made by spcap from `service` with `changes` laid over it.
+fn observed_from(dir: &Path, service: &Path, changes: &str, metrics: &[&str]) -> PathBuf {
+    let truth = dir.join("truth.toml");
+    std::fs::write(&truth, format!("extends = \"service.toml\"\n{changes}")).unwrap();
+    let loaded = spcap::scenario::load(&truth).unwrap();
+    let metrics: Vec<usize> = metrics
+        .iter()
+        .map(|m| MONTHLY_METRICS.iter().position(|n| n == m).unwrap())
+        .collect();
+    let points = observed::synthesise(&loaded.scenario, 11, 0, &metrics).unwrap();
+    let path = dir.join("observed.csv");
+    let months = spcap::scenario::load(service).unwrap().scenario.month_labels();
+    observed::write(&path, &points, &months, "synthetic, for a test").unwrap();
+    path
+}
+
+fn run_ok(args: &[&str]) -> String {
+    let out = spcap(args);
+    assert!(
+        out.status.success(),
+        "spcap {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The posterior lines of calibration.json: key -> (median, p5, p95, width as a share of the prior's).
+fn posterior(dir: &Path) -> Vec<(String, f64, f64, f64, f64)> {
+    let text = std::fs::read_to_string(dir.join("calibration.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    json["posterior"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["key"].as_str().unwrap().to_string(),
+                p["median"].as_f64().unwrap(),
+                p["p5"].as_f64().unwrap(),
+                p["p95"].as_f64().unwrap(),
+                p["width_of_prior"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_calibration_recovers_known_values_and_not_an_unseen_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let service = service(tmp.path());
+    let observed = observed_from(
+        tmp.path(),
+        &service,
+        "[referrals]\nrate_per_month = 90\npatience = { dist = \"exponential\", mean = \"3m\" }\n\
+         [link_workers]\ncaseload_per_fte = 50\n",
+        &[
+            "referrals",
+            "allocated",
+            "waiting_list",
+            "caseload",
+            "discharged_reneged",
+        ],
+    );
+    let out = tmp.path().join("out");
+    run_ok(&[
+        "calibrate",
+        service.to_str().unwrap(),
+        "--observed",
+        observed.to_str().unwrap(),
+        "--fit",
+        "referrals.rate_per_month=40..160",
+        "--fit",
+        "referrals.patience.mean=1m..12m",
+        "--log",
+        "referrals.patience.mean",
+        "--fit",
+        "link_workers.caseload_per_fte=30..90",
+        // The annual cost of a post is read only by the cost outputs, never by the simulation.
+        "--fit",
+        "link_workers.annual_cost_per_fte=20000..60000",
+        "--particles",
+        "100",
+        "--budget",
+        "2500",
+        "--seed",
+        "5",
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let found = posterior(&out);
+    let truth = [90.0, 91.3125, 50.0];
+    for ((key, median, p5, p95, _), truth) in found.iter().zip(truth) {
+        assert!(
+            *p5 <= truth && truth <= *p95,
+            "{key}: the truth {truth} is outside the 90% interval {p5} to {p95} (median {median})"
+        );
+    }
+    let (key, _, _, _, width) = &found[0];
+    assert!(
+        *width < 0.4,
+        "{key}: the data should pin the referral rate down, but its interval is {width} of the prior"
+    );
+    let (key, _, p5, p95, width) = &found[3];
+    assert!(
+        *width > 0.7,
+        "{key}: the simulation never reads it, yet its 90% interval {p5} to {p95} is only {width} of the prior's width"
+    );
+    // calibrated.toml is a scenario that runs, with the fitted keys at their medians.
+    let calibrated = out.join("calibrated.toml");
+    let check = run_ok(&["check", calibrated.to_str().unwrap()]);
+    let rate = found[0].1;
+    assert!(check.contains(&format!("rate_per_month = {rate}")), "{check}");
+    let text = std::fs::read_to_string(&calibrated).unwrap();
+    assert!(text.contains("90% interval") && text.contains("# Command: "), "{text}");
+    let header = std::fs::read_to_string(out.join("posterior.csv")).unwrap();
+    assert!(
+        header.starts_with("particle,weight,referrals.rate_per_month,referrals.patience.mean (days),"),
+        "{header}"
+    );
+    assert_eq!(header.lines().count(), 101);
+}
+
+#[test]
+fn the_posterior_is_the_same_on_one_thread_and_two() {
+    let tmp = tempfile::tempdir().unwrap();
+    let service = service(tmp.path());
+    let observed = observed_from(
+        tmp.path(),
+        &service,
+        "[referrals]\nrate_per_month = 90\n",
+        &["referrals", "waiting_list"],
+    );
+    let run = |threads: &str| {
+        let out = tmp.path().join(format!("out{threads}"));
+        run_ok(&[
+            "calibrate",
+            service.to_str().unwrap(),
+            "--observed",
+            observed.to_str().unwrap(),
+            "--fit",
+            "referrals.rate_per_month=40..160",
+            "--fit",
+            "referrals.patience.mean=1m..12m",
+            "--particles",
+            "30",
+            "--budget",
+            "300",
+            "--threads",
+            threads,
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ]);
+        std::fs::read(out.join("posterior.csv")).unwrap()
+    };
+    let one = run("1");
+    assert!(one.len() > 100);
+    assert_eq!(one, run("2"), "posterior.csv differs between 1 and 2 threads");
+}
+
+/// Runs a calibration that must fail with exit code 2 and write nothing; returns its message.
+fn refused(dir: &Path, observed: &Path, args: &[&str]) -> String {
+    let service = service(dir);
+    let out = dir.join("refused");
+    let mut all = vec![
+        "calibrate",
+        service.to_str().unwrap(),
+        "--observed",
+        observed.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--budget",
+        "50",
+    ];
+    all.extend_from_slice(args);
+    let result = spcap(&all);
+    let stderr = String::from_utf8_lossy(&result.stderr).into_owned();
+    assert_eq!(result.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(!out.exists(), "{args:?} wrote {}", out.display());
+    stderr
+}
+
+#[test]
+fn bad_input_is_refused_before_anything_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let good = tmp.path().join("good.csv");
+    std::fs::write(&good, "month,metric,value\n2021-11,referrals,90\n").unwrap();
+    for (args, words) in [
+        (
+            vec!["--fit", "referrals.rate_per_mnth=40..160"],
+            "no key referrals.rate_per_mnth",
+        ),
+        (vec!["--fit", "referrals.rate_per_month=160..40"], "the range is empty"),
+        (vec!["--fit", "referrals.rate_per_month=40..40"], "the range is empty"),
+        (
+            vec!["--fit", "referrals.inappropriate_share=0.1..1.5"],
+            "high end 1.5 is not allowed",
+        ),
+        (vec!["--fit", "referrals.patience.mean=1m..12"], "holds a time"),
+        (vec!["--fit", "referrals.order=1..2"], "only numbers and times"),
+        (
+            vec![
+                "--fit",
+                "referrals.rate_per_month=0..160",
+                "--log",
+                "referrals.rate_per_month",
+            ],
+            "above 0",
+        ),
+        (
+            vec!["--fit", "referrals.rate_per_month=40..160", "--log", "referrals.order"],
+            "not a fitted key",
+        ),
+        (
+            vec![
+                "--fit",
+                "referrals.rate_per_month=40..160",
+                "--fit",
+                "referrals.rate_per_month=50..60",
+            ],
+            "given twice",
+        ),
+    ] {
+        let stderr = refused(tmp.path(), &good, &args);
+        assert!(stderr.contains(words), "{args:?}: {stderr}");
+    }
+    let fit = ["--fit", "referrals.rate_per_month=40..160"];
+    for (text, words) in [
+        (
+            "month,metric,value\n2021-11,referals,90\n",
+            "unknown metric \"referals\"",
+        ),
+        ("month,metric,value\n2030-01,referrals,90\n", "from 2021-10 to 2023-03"),
+        (
+            "month,metric,value\n2021-11,referrals,90\n2021-11,referrals,91\n",
+            "line 3",
+        ),
+        ("month,metric,value\n2021-11,referrals,ninety\n", "not a number"),
+    ] {
+        let file = tmp.path().join("bad.csv");
+        std::fs::write(&file, text).unwrap();
+        let stderr = refused(tmp.path(), &file, &fit);
+        assert!(
+            stderr.contains("bad.csv, line") && stderr.contains(words),
+            "{text}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn an_interrupted_calibration_leaves_no_posterior() {
+    let tmp = tempfile::tempdir().unwrap();
+    let service = service(tmp.path());
+    let observed = observed_from(tmp.path(), &service, "", &["referrals"]);
+    let out = tmp.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    // An earlier calibration's posterior must not survive as this one's.
+    std::fs::write(out.join("posterior.csv"), "particle,weight\n").unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_spcap"))
+        .args([
+            "calibrate",
+            service.to_str().unwrap(),
+            "--observed",
+            observed.to_str().unwrap(),
+            "--fit",
+            "referrals.rate_per_month=40..160",
+            "--budget",
+            "10000000",
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(!out.join("posterior.csv").exists());
+}
