@@ -140,7 +140,8 @@ mod tests {
     #[test]
     fn a_row_knows_its_length() {
         let mut tree = MostFree::new(0);
-        assert!(tree.is_empty() && tree.len() == 0);
+        assert!(tree.is_empty());
+        assert_eq!(tree.len(), 0);
         tree.push();
         assert!(!tree.is_empty() && tree.len() == 1);
         assert_eq!(MostFree::new(3).len(), 3);
