@@ -11,6 +11,7 @@ use super::raw::{self, DistSpec, DistTable, Quantity, RawScenario};
 use super::resolve::Resolved;
 use super::units::{self, DATE_HELP, DURATION_HELP};
 use super::*;
+use std::collections::BTreeMap;
 
 /// Whether a distribution describes a time (needs units) or a count (plain numbers).
 #[derive(Clone, Copy, PartialEq)]
@@ -522,24 +523,12 @@ impl Checker<'_> {
         let mut groups = Vec::new();
         for (name, g) in &raw.client_groups {
             let key = all.at(name);
-            let mut mix = Vec::new();
-            for (category, weight) in &g.categories {
-                let ckey = key.at("categories").at(category);
-                let w = self.number(&ckey, *weight, 0.0, f64::INFINITY, "a weight")?;
-                let Some(index) = categories.iter().position(|c| c == category) else {
-                    return Err(self.fail(
-                        &ckey,
-                        format!("\"{category}\""),
-                        &format!(
-                            "no VCSE service has this category; the services offer: {}",
-                            categories.join(", ")
-                        ),
-                    ));
-                };
-                if w > 0.0 {
-                    mix.push((index, w));
-                }
-            }
+            let mut mix = self.category_mix(
+                &key.at("categories"),
+                &g.categories,
+                categories,
+                "no VCSE service has this category; the services offer",
+            )?;
             let total: f64 = mix.iter().map(|(_, w)| w).sum();
             let onward_need = self.probability(&key.at("onward_need"), g.onward_need)?;
             if total <= 0.0 && onward_need > 0.0 {
@@ -870,6 +859,35 @@ impl Checker<'_> {
         })
     }
 
+    /// Weights of VCSE categories (a client group's needs, or new services'
+    /// mix) as (category index, weight), leaving out weights of 0. Each must be
+    /// a category the scenario's services offer: `unknown` says so, before
+    /// the list of them.
+    fn category_mix(
+        &self,
+        key: &KeyPath,
+        weights: &BTreeMap<String, f64>,
+        categories: &[String],
+        unknown: &str,
+    ) -> Result<Vec<(usize, f64)>> {
+        let mut mix = Vec::new();
+        for (category, weight) in weights {
+            let ckey = key.at(category);
+            let w = self.number(&ckey, *weight, 0.0, f64::INFINITY, "a weight")?;
+            let Some(index) = categories.iter().position(|c| c == category) else {
+                return Err(self.fail(
+                    &ckey,
+                    format!("\"{category}\""),
+                    &format!("{unknown}: {}", categories.join(", ")),
+                ));
+            };
+            if w > 0.0 {
+                mix.push((index, w));
+            }
+        }
+        Ok(mix)
+    }
+
     /// New services born during the run: their rate, size, category mix,
     /// attendance and closures (those of `[vcse.closures]` unless given).
     fn births(
@@ -886,30 +904,16 @@ impl Checker<'_> {
             MAX_BIRTHS_PER_YEAR,
             "new VCSE services per year",
         )?;
-        let mut mix = Vec::new();
-        match &b.categories {
+        let mut mix = match &b.categories {
             // Every category of the scenario's services, equally.
-            None => mix.extend((0..categories.len()).map(|c| (c, 1.0))),
-            Some(weights) => {
-                for (category, weight) in weights {
-                    let ckey = key.at("categories").at(category);
-                    let w = self.number(&ckey, *weight, 0.0, f64::INFINITY, "a weight")?;
-                    let Some(index) = categories.iter().position(|c| c == category) else {
-                        return Err(self.fail(
-                            &ckey,
-                            format!("\"{category}\""),
-                            &format!(
-                                "a new service must be of a category the scenario's services offer: {}",
-                                categories.join(", ")
-                            ),
-                        ));
-                    };
-                    if w > 0.0 {
-                        mix.push((index, w));
-                    }
-                }
-            }
-        }
+            None => (0..categories.len()).map(|c| (c, 1.0)).collect(),
+            Some(weights) => self.category_mix(
+                &key.at("categories"),
+                weights,
+                categories,
+                "a new service must be of a category the scenario's services offer",
+            )?,
+        };
         let total: f64 = mix.iter().map(|(_, w)| w).sum();
         if total <= 0.0 {
             return Err(self.fail(
