@@ -63,16 +63,19 @@ function col(header, name,   i, n, h) {
     print "no column " name > "/dev/stderr"; exit 1
 }'
 
-# "mean [low, high]" of a metric from summary.csv, with a printf format.
+# "mean [low, high]" of a metric from summary.csv, with a printf format. A
+# scenario with sites has a first column `site`: its total's rows (`all`) are read.
 summary_cell() {
-    awk -F, -v m="$2" -v fmt="$3" '$1 == m { printf fmt " [" fmt ", " fmt "]", $2, $3, $4; found = 1 }
+    awk -F, -v m="$2" -v fmt="$3" 'NR == 1 { k = ($1 == "site") ? 1 : 0; next }
+        (k == 0 || $1 == "all") && $(1 + k) == m { printf fmt " [" fmt ", " fmt "]", $(2 + k), $(3 + k), $(4 + k); found = 1 }
         END { if (!found) { print "no metric " m > "/dev/stderr"; exit 1 } }' "outputs/$1/summary.csv"
 }
 
 # Share connected (completed_connected / referrals) per replicate: mean and 95% interval, in %.
 share_cell() {
     awk -F, "$t_awk"'
-        NR == 1 { c = col($0, "completed_connected"); r = col($0, "referrals"); next }
+        NR == 1 { c = col($0, "completed_connected"); r = col($0, "referrals"); sited = ($1 == "site"); next }
+        sited && $1 != "all" { next }
         { x = $r > 0 ? $c / $r : 0; n++; s += x; ss += x * x }
         END {
             m = s / n
