@@ -31,6 +31,7 @@ const EXPECTED: &[&str] = &[
     "launch_backlog",
     "national_scale",
     "brc_coop_loneliness",
+    "north_east_ltc",
 ];
 
 fn scenario_files() -> Vec<PathBuf> {
@@ -199,5 +200,42 @@ fn brc_schemes_without_volunteers_hold_longer_and_the_uplift_shortens_waits() {
     assert!(
         (supported - 5320.0).abs() < 0.1 * 5320.0,
         "people supported {supported:.0} a run, against the reported 5,320 (003 L45)"
+    );
+}
+
+/// The North East long-term-conditions service through the first lockdown
+/// (001 L177, L282-284): with its linked groups halted from 23 March to 4 July
+/// 2020, people pile up held on caseloads, and they are placed again once the
+/// groups reopen. The weekly mean of people held across replicates: before
+/// the switch, at the end of the halt, and two months after it.
+#[test]
+fn north_east_lockdown_holds_people_until_the_groups_reopen() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/north_east_ltc.toml");
+    let loaded = spcap::scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
+    let outcome = experiment::run(
+        &loaded.scenario,
+        &Settings::new(100, 1),
+        &|| {},
+        &AtomicBool::new(false),
+    )
+    .expect("the experiment runs");
+    let held = spcap::model::WEEKLY_METRICS.iter().position(|m| *m == "held").unwrap();
+    let held_on = |date: &str| {
+        let week = outcome
+            .aggregate
+            .week_summaries()
+            .into_iter()
+            .find(|s| s.metric == held && loaded.scenario.snapshot_date(s.period).to_string() == date)
+            .unwrap_or_else(|| panic!("no snapshot on {date}"));
+        week.mean
+    };
+    let (before, halted, after) = (held_on("2020-03-11"), held_on("2020-07-01"), held_on("2020-09-02"));
+    assert!(
+        halted > 10.0 && halted > 20.0 * before.max(0.1),
+        "people held should pile up while the groups are halted: {before:.2} before, {halted:.2} at the end of the halt"
+    );
+    assert!(
+        after < 0.1 * halted,
+        "people held should be placed once the groups reopen: {halted:.2} at the end of the halt, {after:.2} two months on"
     );
 }
