@@ -56,6 +56,8 @@ p.lead { font-size: 1.05rem; }
 table { border-collapse: collapse; margin: 0.5rem 0 1rem; }
 td, th { border-bottom: 1px solid #ddd; padding: 0.3rem 0.8rem; text-align: left; vertical-align: top; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.sites { font-size: 0.9rem; }
+table.sites td, table.sites th { padding: 0.3rem 0.4rem; }
 table.stress td:first-child { width: 14rem; }
 figure { margin: 1.5rem 0; break-inside: avoid; page-break-inside: avoid; }
 figure svg { width: 100%; height: auto; }

@@ -35,7 +35,16 @@ pub fn page(r: &Results) -> Page {
         if r.sites.is_empty() {
             "Key figures".into()
         } else {
-            format!("Key figures: all {} sites together", r.sites.len())
+            match r.meta.scenario.sites.iter().map(|s| s.count).sum::<i64>() {
+                // Copies are services too: 8 kinds of scheme may be 37 schemes.
+                services if services > r.sites.len() as i64 => {
+                    format!(
+                        "Key figures: all {} sites ({services} services) together",
+                        r.sites.len()
+                    )
+                }
+                _ => format!("Key figures: all {} sites together", r.sites.len()),
+            }
         },
     ));
     blocks.push(para(vec![
