@@ -11,7 +11,7 @@ use spcap::model::MONTHLY_METRICS;
 use std::path::{Path, PathBuf};
 mod common;
 
-use common::spcap;
+use common::{run_ok, spcap};
 
 /// The baseline measured over 18 months (2021-10 to 2023-03) after a 6-month warm-up.
 fn service(dir: &Path) -> PathBuf {
@@ -42,16 +42,6 @@ fn observed_from(dir: &Path, service: &Path, changes: &str, metrics: &[&str]) ->
     let months = spcap::scenario::load(service).unwrap().scenario.month_labels();
     observed::write(&path, &points, &months, "synthetic, for a test").unwrap();
     path
-}
-
-fn run_ok(args: &[&str]) -> String {
-    let out = spcap(args);
-    assert!(
-        out.status.success(),
-        "spcap {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// The posterior lines of calibration.json: key -> (median, p5, p95, width as a share of the prior's).

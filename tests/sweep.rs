@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 mod common;
 
-use common::spcap;
+use common::{run_ok, spcap};
 
 /// The baseline cut to a short run, so that each point takes a moment.
 fn short_scenario(dir: &Path) -> PathBuf {
@@ -21,16 +21,6 @@ fn short_scenario(dir: &Path) -> PathBuf {
     )
     .unwrap();
     path
-}
-
-fn run_ok(args: &[&str]) -> String {
-    let out = spcap(args);
-    assert!(
-        out.status.success(),
-        "spcap {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Runs a sweep that must fail with exit code 2 and write nothing; returns its message.

@@ -64,6 +64,17 @@ pub fn spcap(args: &[&str]) -> Output {
         .expect("spcap runs")
 }
 
+/// Runs the spcap binary with `args`, which must succeed; returns its standard output.
+pub fn run_ok(args: &[&str]) -> String {
+    let out = spcap(args);
+    assert!(
+        out.status.success(),
+        "spcap {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Runs 12 replicates of the shipped baseline into `dir`, quietly.
 pub fn run_baseline_into(dir: &std::path::Path) {
     let out = spcap(&[
