@@ -347,6 +347,11 @@ fn charts_are_images_and_the_report_quotes_comparison_csv() {
                         && line.contains(&format!("interval {} to {}", shown(lo), shown(hi))),
                     "{line}"
                 ),
+                // Equal in every replicate (a share that is 0 in both, say).
+                "same" => assert!(
+                    d == 0.0 && line.contains("the same") && line.contains("in every replicate"),
+                    "{line}"
+                ),
                 _ => assert!(
                     line.contains("no clear difference") && line.contains("includes zero"),
                     "{line}"

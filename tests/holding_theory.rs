@@ -264,7 +264,7 @@ fn littles_law_for_people_held_on_the_baseline() {
         let rec = sim.record_mut();
         let holding = rec.holding_times.iter().sum::<f64>();
         assert!(
-            holding > 1000.0,
+            holding > 300.0,
             "replicate {r}: too little holding ({holding:.1} days) to test"
         );
         assert_littles_law(
@@ -275,12 +275,13 @@ fn littles_law_for_people_held_on_the_baseline() {
         );
     }
 
-    // With the baseline's one-year warm-up the two sides differ by the edge:
+    // With the baseline's two-year warm-up the two sides differ by the edge:
     // time held after the warm-up by people referred before it, which is in
     // the level but in nobody's recorded holding time (measured people are
     // those referred after the warm-up). The trace gives each held spell, so
     // the edge is computed exactly and the identity is again exact; the edge
-    // itself must stay small (it is about 2% here), or the steady-state
+    // itself must stay small (it is about 5% here: a few people held at the
+    // warm-up's end, against about ten held on average), or the steady-state
     // reading L = λW of the outputs would not hold.
     let loaded = baseline_with(no_turnover);
     let plan = Plan::new(&loaded.scenario);
@@ -307,8 +308,8 @@ fn littles_law_for_people_held_on_the_baseline() {
         "baseline with warm-up, 20 replicates, less the held time of people referred in the warm-up",
     );
     assert!(
-        edge >= 0.0 && edge / holding < 0.05,
-        "baseline with warm-up: the edge is {:.2}% of Σ holding times, expected under 5%",
+        edge >= 0.0 && edge / holding < 0.1,
+        "baseline with warm-up: the edge is {:.2}% of Σ holding times, expected under 10%",
         100.0 * edge / holding
     );
 }
@@ -1033,16 +1034,42 @@ places = 1
     assert_eq!(rec.events, 2);
 }
 
+/// The baseline's four categories with one service each and no closures of
+/// their own (the baseline's community groups close at their own rate).
+const ONE_SERVICE_PER_CATEGORY: &str = r#"
+[[vcse.services]]
+name = "Befriending"
+category = "befriending"
+places = 65
+[[vcse.services]]
+name = "Physical activity"
+category = "physical_activity"
+places = 30
+[[vcse.services]]
+name = "Advice"
+category = "advice"
+places = 20
+[[vcse.services]]
+name = "Peer support"
+category = "mental_health_peer_support"
+places = 50
+"#;
+
 #[test]
 fn a_referral_out_of_remit_is_one_event() {
     // Everyone is redirected at triage, and nothing else happens: no
     // turnover, closures or dated changes. Each arrival is the loop's one
     // event for its referral.
     let loaded = baseline_with(
-        "[calendar]\nwarm_up = \"0d\"\nhorizon = \"1y\"\n\
+        &[
+            "[calendar]\nwarm_up = \"0d\"\nhorizon = \"1y\"\n\
          [referrals]\ninappropriate_share = 1\n\
          [link_workers]\nturnover = { annual_rate = 0 }\nfunding_changes = []\n\
-         [vcse]\nclosures = { annual_rate = 0 }\ndisruptions = []\n",
+         [vcse]\nclosures = { annual_rate = 0 }\ndisruptions = []\n\
+         births = { annual_rate = 0 }\n",
+            ONE_SERVICE_PER_CATEGORY,
+        ]
+        .concat(),
     );
     let plan = Plan::new(&loaded.scenario);
     let mut sim = Simulation::new();

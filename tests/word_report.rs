@@ -251,7 +251,7 @@ fn stress_des_answers_every_item_from_the_run_and_its_rerun_reproduces_it() {
         assert!(!items[item].contains("To be completed"), "{item}: {}", items[item]);
     }
     assert!(
-        items["4.2"].contains("366 days of warm-up then 1826 days measured"),
+        items["4.2"].contains("731 days of warm-up then 1826 days measured"),
         "{}",
         items["4.2"]
     );
@@ -268,11 +268,11 @@ fn stress_des_answers_every_item_from_the_run_and_its_rerun_reproduces_it() {
     assert!(items["4.3"].contains(&precision), "{precision}: {}", items["4.3"]);
     // Every parameter with its source: the [sources] entries, and those it lacks.
     assert!(
-        md.contains("| `referrals.rate_per_month` | 100.0 | assumption |"),
+        md.contains("| `referrals.rate_per_month` | 85.0 | assumption, sized to 200-250 supported per FTE a year (NHS England, public) |"),
         "{md}"
     );
     assert!(md.contains("| `link_workers.annual_cost_per_fte` | 36428.0 | ARRS 2022/23 (public) |"));
-    assert!(md.contains("| `vcse.services[0].places` | 65 | assumption (places and attendance) |"));
+    assert!(md.contains("| `vcse.services[0].places` | 45 | assumption (places and attendance) |"));
     assert!(md.contains("| `holding.check_in_interval` | 4w | none in [sources]; To be completed by the author |"));
 
     // The rerun command, run, gives the same results.
