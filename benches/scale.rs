@@ -40,6 +40,11 @@ fn scaled(base: &Scenario, k: usize) -> Scenario {
     }
     // Service i becomes services i*k .. i*k + k - 1.
     s.vcse.services = base.vcse.services.iter().flat_map(|v| vec![v.clone(); k]).collect();
+    // New community groups start k times as often, so that k times as many
+    // stay open on average.
+    if let Some(births) = &mut s.vcse.births {
+        births.annual_rate *= k as f64;
+    }
     for d in &mut s.vcse.disruptions {
         d.services = d.services.iter().flat_map(|&i| i * k..(i + 1) * k).collect();
     }
@@ -85,7 +90,7 @@ fn with_sites(n: usize) -> Scenario {
     for i in 0..n {
         text.push_str(&format!("[[sites]]\nname = \"site{i}\"\n"));
         if i % 3 == 2 {
-            text.push_str("[sites.referrals]\nrate_per_month = 125\n");
+            text.push_str("[sites.referrals]\nrate_per_month = 106.25\n");
         }
     }
     let mut s = scenario::load_str(&text, "sites.toml")

@@ -41,17 +41,13 @@ pub struct LevelLine {
 /// The lines of [`LevelLine`] for some levels named by `names`.
 fn level_lines<'a>(names: &'a [&str], levels: &'a [LevelCounts]) -> impl Iterator<Item = LevelLine> + 'a {
     levels.iter().enumerate().flat_map(move |(m, level)| {
-        level.counts.iter().enumerate().flat_map(move |(period, counts)| {
-            counts
-                .iter()
-                .enumerate()
-                .filter(|(_, n)| **n > 0)
-                .map(move |(value, &n)| LevelLine {
-                    metric: names[m].to_string(),
-                    period,
-                    level: value,
-                    replicates: n,
-                })
+        level.periods().iter().enumerate().flat_map(move |(period, counts)| {
+            counts.iter().map(move |(value, n)| LevelLine {
+                metric: names[m].to_string(),
+                period,
+                level: value as usize,
+                replicates: n,
+            })
         })
     })
 }

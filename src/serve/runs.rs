@@ -433,12 +433,7 @@ impl Store {
         };
         let finished = crate::compare::run::run(request, run, &run.cancel)?;
         // The weekly counts, so that a threshold question asked after the run is answered exactly.
-        let levels: Vec<Vec<&Vec<Vec<u32>>>> = finished
-            .levels
-            .iter()
-            .map(|option| option.iter().map(|l| &l.counts).collect())
-            .collect();
-        let levels = serde_json::to_string(&levels).unwrap_or_default();
+        let levels = serde_json::to_string(&finished.levels).unwrap_or_default();
         write_atomically(&partial.join(LEVELS), |w| w.write_all(levels.as_bytes()))?;
         let result = result_of(&run.id, created, &finished, &p.loaded[0], p.settings.seed);
         let json = serde_json::to_string_pretty(&result).unwrap_or_default();
@@ -452,7 +447,8 @@ impl Store {
     }
 }
 
-/// The file of a run's weekly counts: option, then level, then week, then value.
+/// The file of a run's weekly counts: per option, per level, each week's
+/// counts of replicates by value ([`LevelCounts`] as serde writes it).
 pub const LEVELS: &str = "levels.json";
 
 /// Answers a threshold question from a finished run's folder, one answer per
@@ -462,11 +458,10 @@ pub fn answer_threshold(folder: &Path, result: &RunResult, threshold: &Threshold
     let base = crate::scenario::load(&base).map_err(|e| e.to_string())?;
     let placed = crate::compare::threshold::place(threshold, &base.scenario).map_err(|e| e.to_string())?;
     let text = std::fs::read_to_string(folder.join(LEVELS)).map_err(|e| e.to_string())?;
-    let levels: Vec<Vec<Vec<Vec<u32>>>> = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    let levels: Vec<Vec<LevelCounts>> = serde_json::from_str(&text).map_err(|e| e.to_string())?;
     let answers = levels
         .into_iter()
-        .map(|option| {
-            let counts: Vec<LevelCounts> = option.into_iter().map(|counts| LevelCounts { counts }).collect();
+        .map(|counts| {
             let e = Exceedance::of(&placed, &counts);
             (e.probability, e.ci_low, e.ci_high)
         })

@@ -22,6 +22,7 @@
 use crate::experiment::{self, ExperimentError, Settings};
 use crate::model::WEEKLY_METRICS;
 use crate::scenario::Scenario;
+use crate::stats::aggregate::Counts;
 use std::sync::atomic::AtomicBool;
 
 /// Weeks per MSER batch (the "5" of MSER-5).
@@ -274,24 +275,18 @@ pub fn weekly_from_start(
     }
     // The exact counts of each level per week give its spread across replicates.
     if let Some(levels) = waiting.and_then(|m| outcome.aggregate.levels.get(m)) {
-        weekly.waiting_list_sd = levels.counts.iter().map(|c| sd_of_counts(c)).collect();
+        weekly.waiting_list_sd = levels.periods().iter().map(sd_of_counts).collect();
     }
     Ok(weekly)
 }
 
-/// The sample standard deviation of a multiset given as `counts[v]` = how often value `v` occurs.
-fn sd_of_counts(counts: &[u32]) -> f64 {
-    let n: f64 = counts.iter().map(|&c| f64::from(c)).sum();
+/// The sample standard deviation of a multiset given as counts of each value.
+fn sd_of_counts(counts: &Counts) -> f64 {
+    let n = counts.total() as f64;
     if n < 2.0 {
         return 0.0;
     }
-    let weighted = |f: &dyn Fn(f64) -> f64| {
-        counts
-            .iter()
-            .enumerate()
-            .map(|(v, &c)| f64::from(c) * f(v as f64))
-            .sum::<f64>()
-    };
+    let weighted = |f: &dyn Fn(f64) -> f64| counts.iter().map(|(v, c)| f64::from(c) * f(f64::from(v))).sum::<f64>();
     let mean = weighted(&|v| v) / n;
     (weighted(&|v| (v - mean).powi(2)) / (n - 1.0)).sqrt()
 }

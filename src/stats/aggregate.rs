@@ -30,48 +30,98 @@ fn month_unit(metric: usize) -> f64 {
     }
 }
 
+/// How many replicates had each value of one level in one period, kept
+/// densely from the lowest value seen (`n[i]` replicates had `low + i`).
+/// Dense from `low` rather than from 0: a total over many sites has levels
+/// in the hundreds of thousands that vary across replicates by far less, so
+/// memory follows the spread of a level, not its size.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Counts {
+    low: u32,
+    n: Vec<u32>,
+}
+
+impl Counts {
+    /// Adds `k` replicates whose level was `value`.
+    fn add(&mut self, value: u32, k: u32) {
+        if self.n.is_empty() {
+            self.low = value;
+        } else if value < self.low {
+            let shift = (self.low - value) as usize;
+            self.n.splice(0..0, std::iter::repeat_n(0, shift));
+            self.low = value;
+        }
+        let i = (value - self.low) as usize;
+        if self.n.len() <= i {
+            self.n.resize(i + 1, 0);
+        }
+        self.n[i] += k;
+    }
+
+    /// Each value seen, ascending, with its number of replicates.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        let low = self.low;
+        self.n
+            .iter()
+            .enumerate()
+            .filter(|(_, &k)| k > 0)
+            .map(move |(i, &k)| (low + i as u32, k))
+    }
+
+    /// The replicates counted.
+    pub fn total(&self) -> u64 {
+        self.n.iter().map(|&k| u64::from(k)).sum()
+    }
+
+    /// The type-7 percentile `p` of the values (NaN for none).
+    pub fn percentile(&self, p: f64) -> f64 {
+        percentile_counts(&self.n, self.total(), p) + f64::from(self.low)
+    }
+}
+
 /// Exact counts of one level across replicates, period by period (a week,
-/// or a month for the monthly figures): `counts[period][value]`.
-#[derive(Clone, Debug, Default)]
+/// or a month for the monthly figures).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LevelCounts {
-    pub counts: Vec<Vec<u32>>,
+    periods: Vec<Counts>,
 }
 
 impl LevelCounts {
     fn add(&mut self, week: usize, value: u32) {
-        if self.counts.len() <= week {
-            self.counts.resize_with(week + 1, Vec::new);
-        }
-        let c = &mut self.counts[week];
-        if c.len() <= value as usize {
-            c.resize(value as usize + 1, 0);
-        }
-        c[value as usize] += 1;
+        self.add_many(week, value as usize, 1);
     }
 
     fn merge(&mut self, other: &LevelCounts) {
-        for (week, c) in other.counts.iter().enumerate() {
-            for (value, &n) in c.iter().enumerate() {
-                if n > 0 {
-                    self.add_many(week, value, n);
-                }
+        for (week, c) in other.periods.iter().enumerate() {
+            for (value, n) in c.iter() {
+                self.add_many(week, value as usize, n);
             }
         }
     }
 
+    /// The periods counted so far, from period 0.
+    pub fn periods(&self) -> &[Counts] {
+        &self.periods
+    }
+
     /// (replicates whose level in `week` was above `value`, replicates counted in that week).
     pub fn exceeding(&self, week: usize, value: f64) -> (u64, u64) {
-        let counts = self.counts.get(week).map(Vec::as_slice).unwrap_or_default();
-        counts.iter().enumerate().fold((0, 0), |(above, total), (level, &n)| {
+        let Some(counts) = self.periods.get(week) else {
+            return (0, 0);
+        };
+        counts.iter().fold((0, 0), |(above, total), (level, n)| {
             let n = u64::from(n);
-            (above + if level as f64 > value { n } else { 0 }, total + n)
+            (above + if f64::from(level) > value { n } else { 0 }, total + n)
         })
     }
 
     /// Adds `n` replicates whose level in `week` was `value` (merging shards).
     pub fn add_many(&mut self, week: usize, value: usize, n: u32) {
-        self.add(week, value as u32);
-        self.counts[week][value] += n - 1;
+        if self.periods.len() <= week {
+            self.periods.resize_with(week + 1, Counts::default);
+        }
+        let value = u32::try_from(value).unwrap_or(u32::MAX);
+        self.periods[week].add(value, n);
     }
 }
 
@@ -276,7 +326,7 @@ impl Aggregate {
 
     /// The number of weekly snapshots.
     pub fn weeks(&self) -> usize {
-        self.levels[0].counts.len()
+        self.levels[0].periods().len()
     }
 
     /// The distribution across replicates of every weekly level, week by week.
@@ -294,15 +344,16 @@ impl Aggregate {
 /// Each period's mean and percentiles of each level, from exact counts kept
 /// in `unit(metric)`ths of the level's own unit.
 fn summaries(levels: &[LevelCounts], unit: impl Fn(usize) -> f64) -> Vec<LevelSummary> {
-    let periods = levels.iter().map(|l| l.counts.len()).max().unwrap_or(0);
+    let periods = levels.iter().map(|l| l.periods().len()).max().unwrap_or(0);
+    let none = Counts::default();
     let mut out = Vec::new();
     for period in 0..periods {
         for (metric, level) in levels.iter().enumerate() {
-            let counts = level.counts.get(period).map(Vec::as_slice).unwrap_or_default();
-            let total: u64 = counts.iter().map(|&c| u64::from(c)).sum();
-            let sum: u64 = counts.iter().enumerate().map(|(v, &c)| v as u64 * u64::from(c)).sum();
+            let counts = level.periods().get(period).unwrap_or(&none);
+            let total = counts.total();
+            let sum: u64 = counts.iter().map(|(v, c)| u64::from(v) * u64::from(c)).sum();
             let unit = unit(metric);
-            let q = |p| percentile_counts(counts, total, p) / unit;
+            let q = |p| counts.percentile(p) / unit;
             out.push(LevelSummary {
                 period,
                 metric,
@@ -345,6 +396,50 @@ mod tests {
     fn month(summaries: &[LevelSummary], period: usize, metric: &str) -> LevelSummary {
         let m = MONTHLY_METRICS.iter().position(|x| *x == metric).unwrap();
         *summaries.iter().find(|s| s.period == period && s.metric == m).unwrap()
+    }
+
+    #[test]
+    fn counts_kept_from_the_lowest_value_match_counts_from_zero() {
+        // Values far from 0 (a total over many sites), arriving out of order,
+        // some below the first: the counts, percentiles and exceedances are
+        // those of the plain multiset.
+        let values = [240_017u32, 240_003, 240_017, 239_990, 240_050, 240_003, 240_003];
+        let mut level = LevelCounts::default();
+        for &v in &values {
+            level.add(3, v);
+        }
+        let counts = &level.periods()[3];
+        let mut sorted: Vec<u32> = values.to_vec();
+        sorted.sort_unstable();
+        let expanded: Vec<u32> = counts
+            .iter()
+            .flat_map(|(v, n)| std::iter::repeat_n(v, n as usize))
+            .collect();
+        assert_eq!(expanded, sorted);
+        assert_eq!(counts.total(), 7);
+        let as_f64: Vec<f64> = sorted.iter().map(|&v| f64::from(v)).collect();
+        for p in [0.0, 0.05, 0.5, 0.9, 1.0] {
+            let from_counts = counts.percentile(p);
+            let from_values = crate::stats::quantile::percentile_sorted(&as_f64, p);
+            assert!(
+                (from_counts - from_values).abs() < 1e-9,
+                "p = {p}: {from_counts} against {from_values}"
+            );
+        }
+        assert_eq!(level.exceeding(3, 240_003.0), (3, 7));
+        assert_eq!(level.exceeding(2, 0.0), (0, 0), "an empty period");
+        // Memory follows the spread (61 values), not the size.
+        assert_eq!(counts.n.len(), 61);
+        // Merging in another order gives the same counts, and serde round-trips them.
+        let mut other = LevelCounts::default();
+        for &v in values.iter().rev() {
+            other.add(3, v);
+        }
+        let mut merged = LevelCounts::default();
+        merged.merge(&other);
+        assert_eq!(merged, level);
+        let json = serde_json::to_string(&level).unwrap();
+        assert_eq!(serde_json::from_str::<LevelCounts>(&json).unwrap(), level);
     }
 
     #[test]
