@@ -19,28 +19,31 @@ pub fn percentile_sorted(sorted: &[f64], p: f64) -> f64 {
     sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
 }
 
-/// The type-7 percentile `p` of a multiset given as `counts[v]` = how many times value `v` occurs.
-pub fn percentile_counts(counts: &[u32], total: u64, p: f64) -> f64 {
+/// The type-7 percentile `p` of a multiset given as `counts[i]` = how many
+/// times value `low + i` occurs (`low` = 0 for counts from zero). The values
+/// are interpolated as they are, offset included, so that the result is the
+/// one computed from the raw values to the bit.
+pub fn percentile_counts(counts: &[u32], low: u32, total: u64, p: f64) -> f64 {
     if total == 0 {
         return f64::NAN;
     }
     let h = (total - 1) as f64 * p;
     let lo = h.floor() as u64;
-    let a = value_at_rank(counts, lo);
-    let b = value_at_rank(counts, (lo + 1).min(total - 1));
+    let a = value_at_rank(counts, low, lo);
+    let b = value_at_rank(counts, low, (lo + 1).min(total - 1));
     a + (h - lo as f64) * (b - a)
 }
 
 /// The value of rank `r` (0-based) in the sorted multiset.
-fn value_at_rank(counts: &[u32], r: u64) -> f64 {
+fn value_at_rank(counts: &[u32], low: u32, r: u64) -> f64 {
     let mut seen = 0u64;
     for (v, &c) in counts.iter().enumerate() {
         seen += u64::from(c);
         if seen > r {
-            return v as f64;
+            return f64::from(low) + v as f64;
         }
     }
-    counts.len().saturating_sub(1) as f64
+    f64::from(low) + counts.len().saturating_sub(1) as f64
 }
 
 /// Picks percentiles of unsorted values in linear time, reordering `values`.
@@ -167,7 +170,10 @@ mod tests {
         }
         for p in [0.0, 0.05, 0.25, 0.5, 0.75, 0.9, 0.95, 1.0] {
             let expected = percentile_sorted(&sorted, p);
-            assert!((percentile_counts(&counts, 8, p) - expected).abs() < 1e-12, "p = {p}");
+            assert!(
+                (percentile_counts(&counts, 0, 8, p) - expected).abs() < 1e-12,
+                "p = {p}"
+            );
             let mut scratch = values.to_vec();
             assert!(
                 (percentiles_unsorted(&mut scratch, [p])[0] - expected).abs() < 1e-12,
