@@ -32,6 +32,7 @@ const EXPECTED: &[&str] = &[
     "national_scale",
     "brc_coop_loneliness",
     "north_east_ltc",
+    "session_cap",
 ];
 
 fn scenario_files() -> Vec<PathBuf> {
@@ -237,5 +238,39 @@ fn north_east_lockdown_holds_people_until_the_groups_reopen() {
     assert!(
         after < 0.1 * halted,
         "people held should be placed once the groups reopen: {halted:.2} at the end of the halt, {after:.2} two months on"
+    );
+}
+
+/// Runs a shipped scenario over `replicates` with seed 1 (the same streams as
+/// the baseline's, so that differences are paired replicate by replicate).
+fn aggregate_of(stem: &str, replicates: u64) -> Aggregate {
+    sites_of(stem, replicates).0
+}
+
+/// A cap of seven contacts (004 L326, L378) frees caseload places: the mean
+/// wait falls and more people are supported per link worker, replicate by
+/// replicate against the baseline (paired: the mean difference must exceed
+/// 2.58 standard errors of the differences).
+#[test]
+fn a_session_cap_shortens_waits_and_supports_more_per_link_worker() {
+    let (capped, baseline) = (aggregate_of("session_cap", 100), aggregate_of("baseline", 100));
+    let paired = |column: &str| {
+        let d: Vec<f64> = col(&baseline, column)
+            .iter()
+            .zip(col(&capped, column))
+            .map(|(b, c)| c - b)
+            .collect();
+        let (m, h) = mean_interval(&d, 0.99);
+        (m, h / t_quantile(d.len(), 0.995))
+    };
+    let (wait, se) = paired("waiting_mean");
+    assert!(
+        wait < -2.58 * se,
+        "the cap should shorten the mean wait: change {wait:.2} days (se {se:.2})"
+    );
+    let (per_fte, se) = paired("supported_per_fte_year");
+    assert!(
+        per_fte > 2.58 * se,
+        "the cap should support more people per FTE a year: change {per_fte:.2} (se {se:.2})"
     );
 }
