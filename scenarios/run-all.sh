@@ -25,7 +25,8 @@ readme=scenarios/README.md
 # Table order: these first, then any other scenario file, so none is missed.
 order=(baseline covid_shock workforce_collapse year_end_surge contract_cliff
        invest_vcse invest_link_workers twelve_week_cap flexible_holding
-       referral_screening launch_backlog national_scale)
+       session_cap referral_screening launch_backlog national_scale
+       brc_coop_loneliness north_east_ltc)
 names=("${order[@]}")
 for f in scenarios/*.toml; do
     s=$(basename "$f" .toml)
@@ -109,6 +110,43 @@ measured() {
     echo "$from to $to"
 }
 
+# The copies of each site, from run.json's "sites" list (name and count are
+# keys of each site at the list's own indentation, alphabetical: count first).
+site_copies() {
+    awk '/^    "sites": \[/ { in_sites = 1; next }
+        in_sites && /^    \]/ { exit }
+        in_sites && /^        "count": / { c = $2; sub(/,$/, "", c) }
+        in_sites && /^        "name": / { n = $0; sub(/^[^:]*: *"/, "", n); sub(/",?$/, "", n); print n "," c }' "outputs/$1/run.json"
+}
+
+# A table of each site's key figures (means over replicates) for a scenario
+# with sites, flagged as the report flags it: a waiting list at the end more
+# than 1.5 times its average over the period and at least 10 people longer
+# grows without bound (src/report/run.rs, `growing`).
+sites_table() {
+    local s=$1
+    echo
+    echo "#### Sites of [$(json "outputs/$s" scenario_name)]($s.toml)"
+    echo
+    echo "Means over replicates; the total (\`all\`) first."
+    echo
+    echo "| site | copies | waiting time (days) | holding time (days) | waiting list at end | people supported | connected | waiting list |"
+    echo "|---|---|---|---|---|---|---|---|"
+    awk -F, -v copies="$(site_copies "$s" | tr '\n' ';')" '
+        BEGIN { n = split(copies, c, ";"); for (i = 1; i <= n; i++) if (c[i] != "") { split(c[i], kv, ","); k[kv[1]] = kv[2]; total += kv[2] } }
+        NR == 1 { next }
+        { v[$1, $2] = $3; if (!($1 in seen)) { seen[$1] = 1; order[++m] = $1 } }
+        END {
+            for (i = 1; i <= m; i++) {
+                site = order[i]
+                end = v[site, "waiting_list_end"]; avg = v[site, "waiting_list_timeavg"]
+                flag = (end > 1.5 * avg && end - avg >= 10) ? "grows without bound" : ""
+                printf "| %s | %s | %.1f | %.1f | %.0f | %.0f | %.1f%% | %s |\n", site, (site == "all") ? total : k[site],
+                    v[site, "waiting_mean"], v[site, "holding_mean"], end, v[site, "supported"], 100 * v[site, "share_connected"], flag
+            }
+        }' "outputs/$s/summary.csv"
+}
+
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
 {
@@ -130,6 +168,11 @@ trap 'rm -f "$results"' EXIT
             "$(summary_cell "$s" holding_mean %.1f)" \
             "$(summary_cell "$s" waiting_list_end %.0f)" \
             "$(share_cell "$s")"
+    done
+    for s in "${names[@]}"; do
+        [[ $(head -c 5 "outputs/$s/summary.csv") == "site," ]] || continue
+        [[ -n ${sites_heading:-} ]] || { echo; echo "### Sites"; sites_heading=1; }
+        sites_table "$s"
     done
     echo
     echo "### Direction checks"
@@ -165,6 +208,8 @@ invest_vcse|baseline|holding_mean|down|enough activities to connect to (003 L91)
 invest_link_workers|baseline|waiting_mean|down|enough link worker hours (003 L91)
 invest_link_workers|baseline|holding_mean|up|onward activities must be funded too (003 L31, L171; 004 L1207)
 referral_screening|baseline|waiting_mean|down|inappropriate referrals add to caseloads (003 L117-127)
+session_cap|baseline|waiting_mean|down|a cap of six to eight sessions (004 L326, L378) frees caseload places
+session_cap|baseline|supported_per_fte_year|up|a cap of six to eight sessions (004 L326, L378) frees caseload places
 flexible_holding|twelve_week_cap|holding_mean|up|"retained for longer periods" (000 L325-328)
 flexible_holding|twelve_week_cap|unmet|down|premature discharge leaves needs unmet (000 L328-331)
 flexible_holding|twelve_week_cap|completed_connected|up|holding until services can take people (000 L325-328)
