@@ -1413,3 +1413,51 @@ proptest! {
         check_error_is_clear(scenario::load_str(&text, "fuzz.toml"), "fuzz.toml")?;
     }
 }
+
+// ---------------------------------------------------------------- intakes
+
+/// The minimal scenario with one intake whose `group`, `from` and `to` are given.
+fn with_intake(group: &str, from: &str, to: &str) -> String {
+    format!(
+        "{}\n[[referrals.intakes]]\nfrom = \"{from}\"\nto = \"{to}\"\nrate_per_month = 10\ngroup = \"{group}\"\n",
+        minimal()
+    )
+}
+
+#[test]
+fn an_intake_is_valid() {
+    let (_dir, _path, result) = load_text(&with_intake("standard", "2020-03-01", "2020-06-01"));
+    let loaded = result.unwrap_or_else(|e| panic!("{e}"));
+    let intake = &loaded.scenario.referrals.intakes[0];
+    assert_eq!((intake.group, intake.rate_per_month), (0, 10.0));
+    assert!(intake.from > 0.0 && intake.to > intake.from);
+}
+
+#[test]
+fn an_intake_of_a_group_that_does_not_exist_is_refused() {
+    let shown = expect_invalid(
+        &with_intake("shielding", "2020-03-01", "2020-06-01"),
+        "referrals.intakes[0].group",
+        "must name a client group: standard",
+    );
+    assert!(shown.contains("\"shielding\""), "{shown}");
+}
+
+#[test]
+fn an_intake_that_ends_before_it_starts_is_refused() {
+    expect_invalid(
+        &with_intake("standard", "2020-06-01", "2020-03-01"),
+        "referrals.intakes[0].to",
+        "must not be before `from`",
+    );
+}
+
+#[test]
+fn an_intake_needs_its_end_date() {
+    let text = edit(
+        &with_intake("standard", "2020-03-01", "2020-06-01"),
+        "to = \"2020-06-01\"\n",
+        "",
+    );
+    expect_invalid(&text, "referrals.intakes[0]", "to");
+}

@@ -15,8 +15,8 @@
 
 mod common;
 
-use common::{baseline_with, erlang_c, mean_interval, scenario};
-use spcap::model::{Exit, NoTrace, Plan, Simulation, Trace};
+use common::{baseline_with, erlang_c, mean_interval, scenario, Events};
+use spcap::model::{Exit, NoTrace, Plan, Simulation};
 use spcap::scenario::LoadedScenario;
 use spcap::stats::quantile::t_quantile;
 
@@ -188,25 +188,6 @@ fn number_held_matches_erlang_c_queue_length() {
         let reps = replicate_holding(&onward_mmc(c), 200);
         let held: Vec<f64> = reps.iter().map(|r| r.held_timeavg).collect();
         assert_in_interval(&held, lq, &format!("c = {c}: time-average number held"));
-    }
-}
-
-/// The trace events a test follows, handed to a closure: time, event name,
-/// referral and link worker.
-struct Events<F: FnMut(f64, &'static str, Option<u32>, Option<u32>)>(F);
-
-impl<F: FnMut(f64, &'static str, Option<u32>, Option<u32>)> Trace for Events<F> {
-    const ENABLED: bool = true;
-    fn event(
-        &mut self,
-        time: f64,
-        what: &'static str,
-        referral: Option<u32>,
-        _: Option<u32>,
-        link_worker: Option<u32>,
-        _: Option<u32>,
-    ) {
-        (self.0)(time, what, referral, link_worker);
     }
 }
 

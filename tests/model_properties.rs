@@ -387,3 +387,45 @@ fn with_a_warm_up_months_count_everyone_who_leaves_in_them() {
         "{left} exits in the months, {measured_left} of measured people"
     );
 }
+
+/// An intake draws from streams of its own: the baseline's fresh referrals
+/// arrive at the same times, triaged the same way, with an intake as without
+/// it (re-referrals off, so that every `referral` event is a fresh one); an
+/// intake of rate 0 changes nothing at all.
+#[test]
+fn an_intake_leaves_the_usual_referrals_unchanged() {
+    let no_returns = "[client_groups.standard.re_referral]\nprobability = { unmet = 0, disengaged = 0, reneged = 0, completed_connected = 0, completed_no_need = 0, lost_vcse_place = 0 }\n[client_groups.complex.re_referral]\nprobability = { unmet = 0, disengaged = 0, reneged = 0, completed_connected = 0, completed_no_need = 0, lost_vcse_place = 0 }\n";
+    let intake = |rate: f64| {
+        format!("{no_returns}[[referrals.intakes]]\nfrom = \"2020-06-01\"\nto = \"2021-06-01\"\nrate_per_month = {rate}\ngroup = \"complex\"\n")
+    };
+    let fresh = |loaded: &spcap::scenario::LoadedScenario| {
+        let mut trace = CsvTrace::new(Vec::new(), loaded.scenario.start);
+        experiment::trace_replicate(&loaded.scenario, 9, 0, &mut trace).expect("fits");
+        let text = String::from_utf8(trace.finish().expect("trace written")).expect("utf-8");
+        let mut times = Vec::new();
+        let mut intake_referrals = 0;
+        for line in text.lines() {
+            let c: Vec<&str> = line.split(',').collect();
+            match c[2] {
+                "referral" => times.push(c[0].to_string()),
+                "intake_referral" => intake_referrals += 1,
+                _ => {}
+            }
+        }
+        (times, intake_referrals)
+    };
+    let (without, with) = (baseline_with(no_returns), baseline_with(&intake(40.0)));
+    let (a, none) = fresh(&without);
+    let (b, some) = fresh(&with);
+    assert!(a.len() > 5000);
+    assert_eq!(none, 0);
+    // 40 a month for a year: about 480, Poisson.
+    assert!(
+        (400..560).contains(&some),
+        "{some} intake referrals, expected about 480"
+    );
+    assert_eq!(a, b, "an intake moved the usual referrals");
+    assert_ne!(run(&without, 4, 9, 1).rows_sorted(), run(&with, 4, 9, 1).rows_sorted());
+    let idle = baseline_with(&intake(0.0));
+    assert_eq!(run(&without, 4, 9, 1).rows_sorted(), run(&idle, 4, 9, 1).rows_sorted());
+}

@@ -8,10 +8,12 @@
 
 mod common;
 
-use common::{col, mean_interval};
+use common::{col, mean_interval, Events};
 use spcap::experiment::{self, Settings};
+use spcap::model::{Plan, Simulation};
 use spcap::stats::quantile::t_quantile;
 use spcap::stats::Aggregate;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::AtomicBool;
@@ -238,6 +240,83 @@ fn north_east_lockdown_holds_people_until_the_groups_reopen() {
     assert!(
         after < 0.1 * halted,
         "people held should be placed once the groups reopen: {halted:.2} at the end of the halt, {after:.2} two months on"
+    );
+}
+
+/// The vulnerable lists taken on in lockdown (001 L177): the intake's
+/// referrals arrive only between its dates, as many as its rate says, and of
+/// those given a link worker 15-20% need more than the check-in call. One
+/// call is one contact, made at allocation and ending support at once; more
+/// keep the person on a caseload past the moment of allocation. Followed
+/// through the trace of each replicate.
+#[test]
+fn north_east_vulnerable_lists_mostly_need_one_call() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/north_east_ltc.toml");
+    let loaded = spcap::scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
+    let intake = &loaded.scenario.referrals.intakes[0];
+    let plan = Plan::new(&loaded.scenario);
+    let mut sim = Simulation::new();
+    let replicates = 20;
+    let (mut arrived, mut outside, mut allocated, mut more) = (0usize, 0usize, 0usize, 0usize);
+    for r in 0..replicates {
+        // Per intake referral: when allocated, and whether still supported after.
+        let mut seen: HashMap<u32, Option<f64>> = HashMap::new();
+        let mut beyond_a_call = 0usize;
+        let mut follow = |time: f64, what: &str, referral: Option<u32>, _: Option<u32>| {
+            let Some(id) = referral else { return };
+            match what {
+                "intake_referral" => {
+                    arrived += 1;
+                    if time < intake.from || time >= intake.to {
+                        outside += 1;
+                    }
+                    seen.insert(id, None);
+                }
+                "allocated" => {
+                    if let Some(at) = seen.get_mut(&id) {
+                        allocated += 1;
+                        // Counted as more than a call unless support ends at this moment.
+                        beyond_a_call += 1;
+                        *at = Some(time);
+                    }
+                }
+                "redirected"
+                | "declined"
+                | "reneged"
+                | "disengaged"
+                | "completed_connected"
+                | "completed_no_need"
+                | "unmet" => {
+                    if let Some(Some(at)) = seen.remove(&id) {
+                        if time == at {
+                            beyond_a_call -= 1;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        };
+        sim.run(&plan, 1, r, &mut Events(&mut follow))
+            .expect("the scenario fits in a replicate");
+        more += beyond_a_call;
+    }
+    assert_eq!(outside, 0, "intake referrals outside the intake's dates");
+    let n = replicates as f64;
+    let expected = intake.rate_per_month * (intake.to - intake.from) / spcap::scenario::units::DAYS_PER_MONTH;
+    let per_replicate = arrived as f64 / n;
+    let se = (expected / n).sqrt();
+    assert!(
+        (per_replicate - expected).abs() < 2.58 * se,
+        "{per_replicate:.1} intake referrals a replicate, expected {expected:.1} (Poisson, se {se:.1})"
+    );
+    // 7 in 40 by the scenario's list; with about 3,500 allocated the
+    // binomial standard error is about 0.6 points.
+    let share = more as f64 / allocated as f64;
+    let se = (0.175 * 0.825 / allocated as f64).sqrt();
+    assert!(
+        (0.15..=0.20).contains(&share) && (share - 0.175).abs() < 2.58 * se,
+        "{:.1}% of {allocated} allocated from the vulnerable lists needed more than a call; the seed says 15-20%",
+        100.0 * share
     );
 }
 

@@ -1,5 +1,7 @@
 //! Fresh referrals: a non-homogeneous Poisson process drawn by inversion, and
-//! the numbering of every referral's own random stream.
+//! the numbering of every referral's own random stream. Intakes (referrals of
+//! one group from an extra list for a while) are processes of the same kind,
+//! each with its own generator.
 //!
 //! The referral rate is piecewise constant (the [`Plan`]'s rate segments).
 //! The next arrival after `t` consumes one unit-exponential draw across the
@@ -8,10 +10,12 @@
 //!
 //! Stream numbers are kept apart by kind, so that fresh referral k has the
 //! same personal stream in every scenario run with the same seed (common
-//! random numbers), whoever else was referred or came back.
+//! random numbers), whoever else was referred or came back. For the same
+//! reason an intake draws from a generator of its own: a scenario with an
+//! intake draws everyone else's arrivals as the scenario without it does.
 
 use super::plan::{Plan, RateSegment};
-use super::random::Rng;
+use super::random::{mix, Rng};
 use super::sampling::pick;
 use rand::Rng as _;
 use rand_distr::Exp1;
@@ -20,6 +24,13 @@ use rand_distr::Exp1;
 pub const INITIAL_STREAM: u32 = 0x4000_0000;
 /// Stream numbers of re-referrals.
 pub const RE_REFERRAL_STREAM: u32 = 0x8000_0000;
+/// Stream numbers of intake referrals: intake i numbers its own from
+/// `INTAKE_STREAM + i × INTAKE_BLOCK`, so that adding an intake leaves the
+/// others' streams as they were.
+pub const INTAKE_STREAM: u32 = 0xC000_0000;
+/// The stream numbers each intake has: validation allows at most 16 intakes,
+/// which fill `INTAKE_STREAM..0xD000_0000`.
+pub const INTAKE_BLOCK: u32 = 1 << 24;
 
 /// The arrival process of one replicate.
 #[derive(Default)]
@@ -33,16 +44,16 @@ pub struct Arrivals {
 }
 
 impl Arrivals {
-    /// The process at the start of a replicate, with its first arrival drawn.
-    pub fn start(plan: &Plan, rng: &mut Rng) -> Self {
+    /// The process of rate `segments` at the start of a replicate, with its first arrival drawn.
+    pub fn start(segments: &[RateSegment], rng: &mut Rng) -> Self {
         let mut arrivals = Arrivals::default();
-        arrivals.next = arrivals.draw_after(&plan.rate_segments, rng, 0.0);
+        arrivals.next = arrivals.draw_after(segments, rng, 0.0);
         arrivals
     }
 
     /// Draws the arrival after the one just taken, at `now`.
-    pub fn advance(&mut self, plan: &Plan, rng: &mut Rng, now: f64) {
-        self.next = self.draw_after(&plan.rate_segments, rng, now);
+    pub fn advance(&mut self, segments: &[RateSegment], rng: &mut Rng, now: f64) {
+        self.next = self.draw_after(segments, rng, now);
     }
 
     /// The next arrival time after `from`, by inversion of the integrated rate.
@@ -76,6 +87,72 @@ impl Arrivals {
     pub fn re_referral_stream(&mut self) -> u32 {
         self.re_referrals += 1;
         RE_REFERRAL_STREAM + self.re_referrals - 1
+    }
+}
+
+/// One intake's arrivals and its generator.
+struct IntakeArrivals {
+    arrivals: Arrivals,
+    rng: Rng,
+}
+
+/// The arrival processes of a scenario's intakes, with the time of the
+/// earliest next arrival among them.
+#[derive(Default)]
+pub struct Intakes {
+    each: Vec<IntakeArrivals>,
+    /// When the next intake referral arrives (infinity if none will).
+    pub next: f64,
+}
+
+/// An intake's referral sent past its block of stream numbers.
+#[derive(Debug)]
+pub struct IntakeFull;
+
+impl Intakes {
+    /// The intakes at the start of a replicate, each with its first arrival
+    /// drawn from its own generator, keyed by `key` and its place in the list.
+    pub fn start(plan: &Plan, key: u64) -> Self {
+        let each = plan
+            .intakes
+            .iter()
+            .zip(0u64..)
+            .map(|(intake, i)| {
+                let mut rng = <Rng as rand::SeedableRng>::seed_from_u64(mix(key ^ mix(i)));
+                let arrivals = Arrivals::start(&intake.rate_segments, &mut rng);
+                IntakeArrivals { arrivals, rng }
+            })
+            .collect();
+        let mut intakes = Intakes {
+            each,
+            next: f64::INFINITY,
+        };
+        intakes.find_next();
+        intakes
+    }
+
+    /// Takes the referral due at `now` (at [`Intakes::next`]) and draws its
+    /// intake's next: returns the referral's client group and stream number.
+    /// On a tie the intake listed first goes first.
+    pub fn take(&mut self, plan: &Plan, now: f64) -> Result<(usize, u32), IntakeFull> {
+        let i = self
+            .each
+            .iter()
+            .position(|e| e.arrivals.next == self.next)
+            .expect("an intake referral is due");
+        let e = &mut self.each[i];
+        let number = e.arrivals.fresh_stream();
+        if number >= INTAKE_BLOCK {
+            return Err(IntakeFull);
+        }
+        let block = u32::try_from(i).expect("validation allows at most 16 intakes") * INTAKE_BLOCK;
+        e.arrivals.advance(&plan.intakes[i].rate_segments, &mut e.rng, now);
+        self.find_next();
+        Ok((plan.intakes[i].group, INTAKE_STREAM + block + number))
+    }
+
+    fn find_next(&mut self) {
+        self.next = self.each.iter().map(|e| e.arrivals.next).fold(f64::INFINITY, f64::min);
     }
 }
 
@@ -137,5 +214,42 @@ mod tests {
         assert_eq!((a.fresh_stream(), a.fresh_stream()), (0, 1));
         assert_eq!(a.re_referral_stream(), RE_REFERRAL_STREAM);
         assert_eq!(a.fresh_stream(), 2);
+    }
+
+    /// Two intakes over the same weeks, one twice as busy: each numbers its
+    /// referrals in its own block and in order, their arrivals come in time
+    /// order, each within its dates, with the group it names, and the second
+    /// brings about twice as many.
+    #[test]
+    fn intakes_are_numbered_in_blocks_of_their_own() {
+        let intake = |rate: u32, group: &str| {
+            format!("[[referrals.intakes]]\nfrom = \"2024-05-01\"\nto = \"2024-09-01\"\nrate_per_month = {rate}\ngroup = \"{group}\"\n")
+        };
+        let scenario = crate::model::test_scenario(&format!(
+            "[client_groups.a]\nshare = 1\ncategories = {{ social = 1 }}\n[client_groups.b]\nshare = 0\ncategories = {{ social = 1 }}\n\
+             [[link_workers.posts]]\ncount = 1\n[[vcse.services]]\nname = \"Group\"\ncategory = \"social\"\nplaces = 5\n{}{}",
+            intake(100, "b"),
+            intake(200, "a")
+        ));
+        let plan = Plan::new(&scenario);
+        let (from, to) = (scenario.referrals.intakes[0].from, scenario.referrals.intakes[0].to);
+        let mut intakes = Intakes::start(&plan, 7);
+        let (mut last, mut seen) = (0.0, [0u32; 2]);
+        while intakes.next.is_finite() {
+            let now = intakes.next;
+            assert!(
+                now >= last && (from..to).contains(&now),
+                "arrival at {now}, last {last}"
+            );
+            last = now;
+            let (group, stream) = intakes.take(&plan, now).expect("room in the block");
+            let i = usize::from(group == 0);
+            assert_eq!(group, [1, 0][i], "intake {i} brought group {group}");
+            assert_eq!(stream, INTAKE_STREAM + i as u32 * INTAKE_BLOCK + seen[i]);
+            seen[i] += 1;
+        }
+        // About 410 and 820 over the 123 days; five standard errors apart.
+        let ratio = f64::from(seen[1]) / f64::from(seen[0]);
+        assert!((1.6..2.5).contains(&ratio), "counts {seen:?}");
     }
 }

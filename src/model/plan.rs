@@ -67,9 +67,16 @@ pub struct BirthPlan {
     pub category_cdf: Vec<f64>,
 }
 
+/// One intake: its rate as segments, and the client group of all its referrals.
+pub struct IntakePlan {
+    pub rate_segments: Vec<RateSegment>,
+    pub group: usize,
+}
+
 pub struct Plan<'a> {
     pub scenario: &'a Scenario,
     pub rate_segments: Vec<RateSegment>,
+    pub intakes: Vec<IntakePlan>,
     pub dated: Vec<(f64, Dated)>,
     pub groups: Vec<GroupPlan>,
     /// Cumulative group shares, for one uniform draw.
@@ -130,6 +137,20 @@ impl<'a> Plan<'a> {
         let mut plan = Plan {
             scenario,
             rate_segments: rate_segments(scenario),
+            intakes: scenario
+                .referrals
+                .intakes
+                .iter()
+                .map(|i| IntakePlan {
+                    rate_segments: vec![RateSegment {
+                        start: i.from,
+                        // An intake after the run's end is an empty segment.
+                        end: i.to.min(scenario.end()).max(i.from),
+                        rate: i.rate_per_month / units::DAYS_PER_MONTH,
+                    }],
+                    group: i.group,
+                })
+                .collect(),
             dated: dated_events(scenario),
             group_cdf: scenario
                 .groups

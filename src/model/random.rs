@@ -36,6 +36,9 @@ pub enum Source {
     /// stream of their own, so that a scenario with births draws everything
     /// else as the same scenario without them does.
     Births = 5,
+    /// Intake referrals: each intake's generator is keyed by this source's
+    /// key and its place in the list (see `arrivals::Intakes`).
+    Intakes = 6,
 }
 
 /// SplitMix64's finaliser: a bijective mix of 64 bits, so distinct keys give distinct seeds.
@@ -89,6 +92,7 @@ pub struct Streams {
     pub births: Rng,
     pub support_key: u64,
     pub vcse_key: u64,
+    pub intakes_key: u64,
 }
 
 impl Streams {
@@ -108,6 +112,7 @@ impl Streams {
             births: rng(Source::Births),
             support_key: key(Source::Support) ^ 0x5eed,
             vcse_key: key(Source::Vcse) ^ 0xc105e,
+            intakes_key: key(Source::Intakes),
         }
     }
 }

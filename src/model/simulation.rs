@@ -15,7 +15,7 @@
 //! everything else. On a tie, dated changes come first, then referrals,
 //! then the list (see `docs/model.md`, 2.3).
 
-use super::arrivals::{pick_group, Arrivals, INITIAL_STREAM};
+use super::arrivals::{pick_group, Arrivals, Intakes, INITIAL_STREAM};
 use super::contacts::{disengage_probability, Step, Stretch};
 use super::levels::{Levels, Measure};
 use super::plan::{Dated, Plan};
@@ -120,6 +120,7 @@ struct Run<'a, T: Trace> {
     warm_up: f64,
     measure: Measure,
     arrivals: Arrivals,
+    intakes: Intakes,
     next_dated: usize,
     /// Set while a handover or an allocation is under way, so that nested
     /// exits do not start filling places in the middle of it.
@@ -142,6 +143,7 @@ impl<'a, T: Trace> Run<'a, T> {
             warm_up: plan.scenario.warm_up,
             measure: Measure::new(plan.scenario.warm_up, plan.weeks, plan.month_ends.clone()),
             arrivals: Arrivals::default(),
+            intakes: Intakes::default(),
             next_dated: 0,
             filling: false,
         }
@@ -219,7 +221,8 @@ impl<'a, T: Trace> Run<'a, T> {
             self.measure.open_first_month(&mut self.sim.record);
         }
         self.initial_people()?;
-        self.arrivals = Arrivals::start(self.plan, &mut self.rng.referrals);
+        self.arrivals = Arrivals::start(&self.plan.rate_segments, &mut self.rng.referrals);
+        self.intakes = Intakes::start(self.plan, self.rng.intakes_key);
         if self.warm_up <= 0.0 {
             self.sim.waiting.begin_measuring();
         }
@@ -323,8 +326,9 @@ impl<'a, T: Trace> Run<'a, T> {
     fn event_loop(&mut self) -> Result<(), TooMany> {
         loop {
             let dated = self.plan.dated.get(self.next_dated).map_or(f64::INFINITY, |d| d.0);
-            // On a tie, dated changes come first, then referrals, then the queue.
-            let outside = dated.min(self.arrivals.next);
+            // On a tie, dated changes come first, then referrals, then
+            // intake referrals, then the queue.
+            let outside = dated.min(self.arrivals.next).min(self.intakes.next);
             if let Some(e) = self.sim.queue.pop_before(outside) {
                 if e.time > self.end {
                     break;
@@ -343,13 +347,18 @@ impl<'a, T: Trace> Run<'a, T> {
                 break;
             }
             self.advance(t);
-            if dated <= self.arrivals.next {
+            if dated == t {
                 let (_, what) = self.plan.dated[self.next_dated];
                 self.next_dated += 1;
                 self.dated_event(what);
-            } else {
+            } else if self.arrivals.next == t {
                 self.fresh_referral()?;
-                self.arrivals.advance(self.plan, &mut self.rng.referrals, t);
+                self.arrivals
+                    .advance(&self.plan.rate_segments, &mut self.rng.referrals, t);
+            } else {
+                let (group, stream) = self.intakes.take(self.plan, t).map_err(|_| TooMany)?;
+                let who = self.new_referral(t, group, stream, None)?;
+                self.refer(who, "intake_referral");
             }
             self.sim.record.events += 1;
         }
@@ -539,7 +548,7 @@ impl<'a, T: Trace> Run<'a, T> {
         let group = pick_group(self.plan, self.rng.referrals.random());
         let stream = self.arrivals.fresh_stream();
         let who = self.new_referral(self.now, group, stream, None)?;
-        self.refer(who);
+        self.refer(who, "referral");
         Ok(())
     }
 
@@ -554,12 +563,13 @@ impl<'a, T: Trace> Run<'a, T> {
         if self.sim.referrals[who].measured {
             self.sim.record.re_referrals += 1;
         }
-        self.refer(who);
+        self.refer(who, "referral");
         Ok(())
     }
 
-    /// Triage: redirect, decline, or join the waiting list.
-    fn refer(&mut self, who: Slot) {
+    /// Triage: redirect, decline, or join the waiting list. `what` names the
+    /// referral in the trace: "referral", or "intake_referral" for one from an intake.
+    fn refer(&mut self, who: Slot, what: &'static str) {
         let r = self.sim.referrals[who];
         if r.measured {
             self.sim.record.referrals += 1;
@@ -567,7 +577,7 @@ impl<'a, T: Trace> Run<'a, T> {
         if let Some(month) = self.sim.record.this_month() {
             month.referrals += 1;
         }
-        self.note("referral", Some(who), None, None);
+        self.note(what, Some(who), None, None);
         let referrals = &self.plan.scenario.referrals;
         let mut triage = person_stream(self.rng.support_key, r.stream, PART_TRIAGE);
         if triage.random::<f64>() < referrals.inappropriate_share {

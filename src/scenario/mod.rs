@@ -61,6 +61,9 @@ pub const MAX_CLIENT_GROUPS: usize = 255;
 /// The most VCSE service categories a scenario may name: the model numbers a
 /// referral's category in one byte.
 pub const MAX_CATEGORIES: usize = 255;
+/// The most intakes a scenario may list: each numbers its referrals' random
+/// streams in a block of its own (see `model::arrivals`).
+pub const MAX_INTAKES: usize = 16;
 
 /// Reads, resolves and validates a scenario file.
 pub fn load(path: &Path) -> Result<LoadedScenario, ScenarioError> {
@@ -234,6 +237,8 @@ pub struct Referrals {
     /// Multipliers for January to December.
     pub seasonality: [f64; 12],
     pub changes: Vec<RateChange>,
+    /// Extra streams of referrals of one group each; filled in after the groups are known.
+    pub intakes: Vec<Intake>,
     pub inappropriate_share: f64,
     pub waiting_list_cap: Option<u32>,
     pub order: QueueOrder,
@@ -246,6 +251,19 @@ pub struct RateChange {
     pub from: f64,
     pub to: f64,
     pub multiplier: f64,
+    pub label: String,
+}
+
+/// Referrals of client group `group` (an index into [`Scenario::groups`]) at
+/// `rate_per_month` from `from` until `to` (days), a Poisson stream of their
+/// own on top of the referral rate: the rate's seasonality and changes do not
+/// apply to it.
+#[derive(Clone, Debug)]
+pub struct Intake {
+    pub from: f64,
+    pub to: f64,
+    pub rate_per_month: f64,
+    pub group: usize,
     pub label: String,
 }
 

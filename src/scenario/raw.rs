@@ -267,6 +267,8 @@ pub struct RawReferrals {
     pub patience: Option<DistSpec>,
     #[serde(default)]
     pub changes: Vec<RawRateChange>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub intakes: Vec<RawIntake>,
 }
 
 fn default_seasonality() -> Vec<f64> {
@@ -287,6 +289,19 @@ pub struct RawRateChange {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
     pub multiplier: f64,
+    #[serde(default)]
+    pub label: String,
+}
+
+/// Referrals of one client group from an extra list for a while (a lockdown's
+/// "vulnerable" lists), on top of the referral rate.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIntake {
+    pub from: String,
+    pub to: String,
+    pub rate_per_month: f64,
+    pub group: String,
     #[serde(default)]
     pub label: String,
 }

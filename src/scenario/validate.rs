@@ -97,7 +97,7 @@ pub(super) fn validate(resolved: Resolved, path: &Path) -> Result<LoadedScenario
     checker.end = warm_up + horizon;
 
     let (categories, service_categories) = checker.categories(&raw.vcse.services)?;
-    let scenario = Scenario {
+    let mut scenario = Scenario {
         name: checker.name(&raw.name, path)?,
         description: raw.description.clone(),
         start,
@@ -114,6 +114,7 @@ pub(super) fn validate(resolved: Resolved, path: &Path) -> Result<LoadedScenario
         categories,
         sites: super::sites::sites(&resolved, &raw, path)?,
     };
+    scenario.referrals.intakes = checker.intakes(&raw.referrals.intakes, &scenario.groups)?;
     checker.volume(&scenario)?;
     let mut resolved_raw = raw;
     resolved_raw.name = scenario.name.clone();
@@ -419,7 +420,12 @@ impl Checker<'_> {
         let r = &s.referrals;
         let peak_season = r.seasonality.iter().copied().fold(0.0, f64::max);
         let surges: f64 = r.changes.iter().map(|c| c.multiplier.max(1.0)).product();
-        let expected = r.rate_per_month * peak_season * surges * s.end() / units::DAYS_PER_MONTH;
+        let intakes: f64 = r
+            .intakes
+            .iter()
+            .map(|i| i.rate_per_month * (i.to.min(s.end()) - i.from).max(0.0))
+            .sum();
+        let expected = (r.rate_per_month * peak_season * surges * s.end() + intakes) / units::DAYS_PER_MONTH;
         if expected > MAX_REFERRALS {
             return Err(self.fail(
                 &top("referrals").at("rate_per_month"),
@@ -430,6 +436,46 @@ impl Checker<'_> {
             ));
         }
         Ok(())
+    }
+
+    /// The intakes, each of a client group named in the scenario.
+    fn intakes(&self, raw: &[raw::RawIntake], groups: &[ClientGroup]) -> Result<Vec<Intake>> {
+        let all = top("referrals").at("intakes");
+        if raw.len() > MAX_INTAKES {
+            return Err(self.fail(
+                &all,
+                format!("{} intakes", raw.len()),
+                &format!("at most {MAX_INTAKES} intakes are allowed"),
+            ));
+        }
+        raw.iter()
+            .enumerate()
+            .map(|(i, intake)| {
+                let key = all.item(i);
+                let (from, to) = self.period(&key, &intake.from, Some(&intake.to))?;
+                let group = groups.iter().position(|g| g.name == intake.group).ok_or_else(|| {
+                    let names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
+                    self.fail(
+                        &key.at("group"),
+                        format!("\"{}\"", intake.group),
+                        &format!("must name a client group: {}", names.join(", ")),
+                    )
+                })?;
+                Ok(Intake {
+                    from,
+                    to,
+                    rate_per_month: self.number(
+                        &key.at("rate_per_month"),
+                        intake.rate_per_month,
+                        0.0,
+                        1e7,
+                        "referrals per month",
+                    )?,
+                    group,
+                    label: intake.label.clone(),
+                })
+            })
+            .collect()
     }
 
     fn referrals(&self, r: &raw::RawReferrals) -> Result<Referrals> {
@@ -483,6 +529,7 @@ impl Checker<'_> {
             rate_per_month: rate,
             seasonality,
             changes,
+            intakes: Vec::new(),
             inappropriate_share: self.probability(&key.at("inappropriate_share"), r.inappropriate_share)?,
             waiting_list_cap: r
                 .waiting_list_cap

@@ -150,3 +150,22 @@ pub fn erlang_c(c: u32, a: f64) -> f64 {
     let top = term * a / f64::from(c) * f64::from(c) / (f64::from(c) - a);
     top / (sum + top)
 }
+
+/// The trace events a test follows, handed to a closure: time, event name,
+/// referral and link worker.
+pub struct Events<F: FnMut(f64, &'static str, Option<u32>, Option<u32>)>(pub F);
+
+impl<F: FnMut(f64, &'static str, Option<u32>, Option<u32>)> spcap::model::Trace for Events<F> {
+    const ENABLED: bool = true;
+    fn event(
+        &mut self,
+        time: f64,
+        what: &'static str,
+        referral: Option<u32>,
+        _: Option<u32>,
+        link_worker: Option<u32>,
+        _: Option<u32>,
+    ) {
+        (self.0)(time, what, referral, link_worker);
+    }
+}
