@@ -16,6 +16,7 @@
 
 use super::plan::{Plan, RateSegment};
 use super::random::{mix, Rng};
+use super::referral::TooMany;
 use super::sampling::pick;
 use rand::Rng as _;
 use rand_distr::Exp1;
@@ -105,10 +106,6 @@ pub struct Intakes {
     pub next: f64,
 }
 
-/// An intake's referral sent past its block of stream numbers.
-#[derive(Debug)]
-pub struct IntakeFull;
-
 impl Intakes {
     /// The intakes at the start of a replicate, each with its first arrival
     /// drawn from its own generator, keyed by `key` and its place in the list.
@@ -133,8 +130,9 @@ impl Intakes {
 
     /// Takes the referral due at `now` (at [`Intakes::next`]) and draws its
     /// intake's next: returns the referral's client group and stream number.
-    /// On a tie the intake listed first goes first.
-    pub fn take(&mut self, plan: &Plan, now: f64) -> Result<(usize, u32), IntakeFull> {
+    /// On a tie the intake listed first goes first. An intake past its block
+    /// of stream numbers is too large a replicate, as too many referrals are.
+    pub fn take(&mut self, plan: &Plan, now: f64) -> Result<(usize, u32), TooMany> {
         let i = self
             .each
             .iter()
@@ -143,7 +141,7 @@ impl Intakes {
         let e = &mut self.each[i];
         let number = e.arrivals.fresh_stream();
         if number >= INTAKE_BLOCK {
-            return Err(IntakeFull);
+            return Err(TooMany);
         }
         let block = u32::try_from(i).expect("validation allows at most 16 intakes") * INTAKE_BLOCK;
         e.arrivals.advance(&plan.intakes[i].rate_segments, &mut e.rng, now);

@@ -145,7 +145,7 @@ impl<'a> Plan<'a> {
                     rate_segments: vec![RateSegment {
                         start: i.from,
                         // An intake after the run's end is an empty segment.
-                        end: i.to.min(scenario.end()).max(i.from),
+                        end: i.end_within(scenario.end()),
                         rate: i.rate_per_month / units::DAYS_PER_MONTH,
                     }],
                     group: i.group,

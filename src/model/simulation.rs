@@ -11,9 +11,10 @@
 //! link worker leaves, and the scenario's dated changes.
 //!
 //! Three sources of time feed the loop without going through the event
-//! list: the next referral, the next dated change, and the list of
-//! everything else. On a tie, dated changes come first, then referrals,
-//! then the list (see `docs/model.md`, 2.3).
+//! list: the next referral (fresh or from an intake), the next dated change,
+//! and the list of everything else. On a tie, dated changes come first, then
+//! fresh referrals, then intake referrals, then the list (see
+//! `docs/model.md`, 2.3).
 
 use super::arrivals::{pick_group, Arrivals, Intakes, INITIAL_STREAM};
 use super::contacts::{disengage_probability, Step, Stretch};
@@ -356,7 +357,7 @@ impl<'a, T: Trace> Run<'a, T> {
                 self.arrivals
                     .advance(&self.plan.rate_segments, &mut self.rng.referrals, t);
             } else {
-                let (group, stream) = self.intakes.take(self.plan, t).map_err(|_| TooMany)?;
+                let (group, stream) = self.intakes.take(self.plan, t)?;
                 let who = self.new_referral(t, group, stream, None)?;
                 self.refer(who, "intake_referral");
             }

@@ -267,6 +267,13 @@ pub struct Intake {
     pub label: String,
 }
 
+impl Intake {
+    /// When the intake stops within a run ending at `end`: never before it starts.
+    pub fn end_within(&self, end: f64) -> f64 {
+        self.to.min(end).max(self.from)
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct ClientGroup {
     pub name: String,

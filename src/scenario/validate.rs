@@ -423,7 +423,7 @@ impl Checker<'_> {
         let intakes: f64 = r
             .intakes
             .iter()
-            .map(|i| i.rate_per_month * (i.to.min(s.end()) - i.from).max(0.0))
+            .map(|i| i.rate_per_month * (i.end_within(s.end()) - i.from))
             .sum();
         let expected = (r.rate_per_month * peak_season * surges * s.end() + intakes) / units::DAYS_PER_MONTH;
         if expected > MAX_REFERRALS {
