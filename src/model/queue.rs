@@ -239,11 +239,16 @@ impl EventQueue {
     /// in the sorted bucket: the next referral the loop will touch.
     #[inline]
     pub fn following_slot(&self) -> Option<u32> {
+        self.following_slots(1)
+    }
+
+    /// The slot of the `nth` event after the one just popped (1 is the next).
+    #[inline]
+    pub fn following_slots(&self, nth: usize) -> Option<u32> {
         let bucket = &self.buckets[(self.scan % DAYS) as usize];
-        (self.sorted == self.scan)
-            .then(|| bucket.last())
-            .flatten()
-            .map(|&k| Self::decode(k).slot)
+        (self.sorted == self.scan && bucket.len() >= nth)
+            .then(|| bucket[bucket.len() - nth])
+            .map(|k| Self::decode(k).slot)
     }
 
     /// Removes `key`, the earliest event, which [`Self::next_key`] has just found.

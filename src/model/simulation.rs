@@ -334,7 +334,9 @@ impl<'a, T: Trace> Run<'a, T> {
                 if e.time > self.end {
                     break;
                 }
-                if let Some(next) = self.sim.queue.following_slot() {
+                if let Some(next) = self.sim.queue.following_slots(2) {
+                    self.sim.referrals.prefetch(Slot(next));
+                } else if let Some(next) = self.sim.queue.following_slot() {
                     self.sim.referrals.prefetch(Slot(next));
                 }
                 self.advance(e.time);
