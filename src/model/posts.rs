@@ -5,7 +5,7 @@
 //! none while vacant. The posts keep the levels the outputs follow (places,
 //! people on caseloads, posts in post and vacant, FTE in post) and the count
 //! of free places, so allocation asks for a post only when there is one to
-//! find, and finds it through [`MostFree`] in O(log n).
+//! find, and finds it through [`MostFree`] in a few word operations.
 //!
 //! What happens to people when a post changes (a handover, allocation) is
 //! the replicate loop's business: this part only keeps the posts' books.
@@ -63,7 +63,7 @@ impl Posts {
     /// No posts: the start of a replicate.
     pub fn reset(&mut self) {
         self.posts.clear();
-        self.most_free = MostFree::new(0);
+        self.most_free.reset(0);
         self.free_places = 0;
         self.capacity = 0;
         self.caseload = 0;

@@ -73,7 +73,10 @@ impl Services {
     pub fn reset(&mut self, plan: &Plan, vcse_key: u64) {
         let s = plan.scenario;
         self.members.clone_from(&plan.services_of);
-        self.most_free = self.members.iter().map(|m| MostFree::new(m.len())).collect();
+        self.most_free.resize_with(self.members.len(), MostFree::default);
+        for (row, members) in self.most_free.iter_mut().zip(&self.members) {
+            row.reset(members.len());
+        }
         self.holding.resize_with(s.categories.len(), Fifo::default);
         self.holding.truncate(s.categories.len());
         self.holding.iter_mut().for_each(Fifo::clear);
