@@ -46,6 +46,16 @@ impl Posterior {
         let xs: Vec<f64> = self.values.iter().map(|v| v[k]).collect();
         smc::weighted_quantile(&xs, &self.weights, q)
     }
+
+    /// Key `k`'s values in its prior's space (the logarithm for a log-uniform prior).
+    pub fn in_space(&self, k: usize) -> Vec<f64> {
+        self.values.iter().map(|v| self.priors[k].to_space(v[k])).collect()
+    }
+
+    /// The weighted correlation of keys `i` and `j` across the particles, in their priors' spaces.
+    pub fn correlation(&self, i: usize, j: usize) -> f64 {
+        smc::weighted_correlation(&self.in_space(i), &self.in_space(j), &self.weights)
+    }
 }
 
 /// Calibrates `priors` of `base` to `observed`.

@@ -1,7 +1,9 @@
 //! `spcap calibrate SCENARIO --observed FILE --fit KEY=LOW..HIGH ...`: fits
 //! the scenario's assumed parameters to a service's monthly figures by
 //! ABC-SMC ([`spcap::calibrate`]). This file reads the arguments, checks
-//! them all before anything runs, prints progress on stderr and writes.
+//! them all before anything runs, prints progress on stderr and writes:
+//! `predictive.csv`, the charts and the calibration page, then the files of
+//! [`files`] with `posterior.csv` last.
 
 use super::Shared;
 use spcap::calibrate::smc::{Config, Event, SmcError};
@@ -133,6 +135,20 @@ pub fn run(args: Args) -> super::Result {
     let predictive_csv = dir.join(predictive::PREDICTIVE_CSV);
     predictive::write(&predictive_csv, &predictive)?;
     let mut written = vec![predictive_csv];
+    let month_ends = base.scenario.month_ends();
+    let months = base.scenario.month_labels();
+    let input = spcap::plot::calibration::Input {
+        name: &base.scenario.name,
+        start: base.scenario.start,
+        from: base.scenario.warm_up,
+        to: base.scenario.end(),
+        month_ends: &month_ends,
+        months: &months,
+        observed: &observed,
+        posterior: &posterior,
+        predictive: &predictive,
+    };
+    written.extend(spcap::report::calibration::write(&dir, &input, &command)?);
     written.extend(files::write(&dir, &base, &observed, &posterior, &command)?);
     if !quiet {
         let mut out = std::io::stdout().lock();
