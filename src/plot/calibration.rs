@@ -11,7 +11,7 @@
 
 use super::charts::{err, font, house_builder, house_style, legend, ticks_for, Area, Chart, Drawn, Fan, TimeAxis};
 use super::figures::{figure, legend_side, Figure};
-use super::style::{ACCENT, INK, MAIN, NOTE};
+use super::style::{ACCENT, INK, MAIN, TICK};
 use crate::calibrate::files::{posterior_lines, round};
 use crate::calibrate::observed::Observed;
 use crate::calibrate::predictive::Predictive;
@@ -19,7 +19,9 @@ use crate::calibrate::Posterior;
 use crate::model::MONTHLY_METRICS;
 use crate::output::folder::Series;
 use crate::scenario::units;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// Bins of a posterior histogram, across the prior's support.
 pub const BINS: usize = 20;
@@ -83,13 +85,85 @@ pub fn slug(key: &str) -> String {
     s.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-")
 }
 
-/// A value of a key's axis: the value itself, or for a log-uniform prior the value of a logarithm.
-fn axis_value(log: bool, v: f64) -> f64 {
-    if log {
-        v.exp()
-    } else {
-        v
+/// Round values between two positive values for a log axis: 1, 1.5, 2, 3, 5
+/// and 7 times a power of ten, fewer of them if that makes more than eight.
+pub fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let steps: [&[f64]; 4] = [&[1.0, 1.5, 2.0, 3.0, 5.0, 7.0], &[1.0, 2.0, 5.0], &[1.0, 3.0], &[1.0]];
+    let mut ticks = Vec::new();
+    for step in steps {
+        ticks.clear();
+        let mut power = 10f64.powf(lo.log10().floor());
+        while power <= hi {
+            for s in step {
+                let v = s * power;
+                if v >= lo * (1.0 - 1e-9) && v <= hi * (1.0 + 1e-9) {
+                    ticks.push(v);
+                }
+            }
+            power *= 10.0;
+        }
+        if ticks.len() <= 8 {
+            break;
+        }
     }
+    ticks
+}
+
+/// A round value as short as it can be written: "50", "1.5", "0.03".
+fn short(v: f64) -> String {
+    let decimals = (2 - v.abs().log10().floor() as i32).clamp(0, 8) as usize;
+    let text = format!("{v:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
+/// A chart whose axes are the priors' spaces.
+type SpaceChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// Draws a log axis's grid lines and labels at round values of the key
+/// (the mesh, which would label round logarithms, leaves that axis bare).
+/// `horizontal` for the x axis; `bounds` are the chart's (x, y) ranges in its space.
+fn log_axis<DB: DrawingBackend>(
+    root: &Area<DB>,
+    chart: &mut SpaceChart<'_, DB>,
+    horizontal: bool,
+    bounds: ((f64, f64), (f64, f64)),
+) -> Drawn {
+    let ((x0, x1), (y0, y1)) = bounds;
+    let (lo, hi) = if horizontal { (x0, x1) } else { (y0, y1) };
+    let grid = RGBColor(225, 225, 225);
+    for v in log_ticks(lo.exp(), hi.exp()) {
+        let z = v.ln();
+        let (line, at) = if horizontal {
+            (vec![(z, y0), (z, y1)], (z, y0))
+        } else {
+            (vec![(x0, z), (x1, z)], (x0, z))
+        };
+        chart
+            .draw_series(std::iter::once(PathElement::new(line, grid.stroke_width(1))))
+            .map_err(err)?;
+        let (px, py) = chart.backend_coord(&at);
+        let (mark, label, anchor) = if horizontal {
+            (
+                vec![(px, py), (px, py + 5)],
+                (px, py + 8),
+                Pos::new(HPos::Center, VPos::Top),
+            )
+        } else {
+            (
+                vec![(px - 5, py), (px, py)],
+                (px - 8, py),
+                Pos::new(HPos::Right, VPos::Center),
+            )
+        };
+        root.draw(&PathElement::new(mark, INK.stroke_width(1))).map_err(err)?;
+        root.draw(&Text::new(short(v), label, font(TICK).pos(anchor)))
+            .map_err(err)?;
+    }
+    Ok(())
 }
 
 /// A posterior (weighted histogram) against its prior, in the prior's space.
@@ -116,21 +190,20 @@ impl Chart for PriorPosterior {
             .margin_right(40)
             .build_cartesian_2d(lo..hi, 0f64..top)
             .map_err(err)?;
-        let plain = ticks_for(hi - lo);
-        let x_label = |v: &f64| {
-            if self.log {
-                round(v.exp())
-            } else {
-                plain(v)
-            }
-        };
-        house_style(&mut chart.configure_mesh())
+        let x_ticks = ticks_for(hi - lo);
+        let mut mesh = chart.configure_mesh();
+        house_style(&mut mesh)
             .x_desc(self.x_desc.as_str())
-            .x_label_formatter(&x_label)
+            .x_label_formatter(&x_ticks)
             .y_desc("share of the weight in each bin (%)")
-            .y_label_formatter(&|v| format!("{:.0}", v * 100.0))
-            .draw()
-            .map_err(err)?;
+            .y_label_formatter(&|v| format!("{:.0}", v * 100.0));
+        if self.log {
+            mesh.x_labels(0).disable_x_mesh();
+        }
+        mesh.draw().map_err(err)?;
+        if self.log {
+            log_axis(root, &mut chart, true, ((lo, hi), (0.0, top)))?;
+        }
         let (p5, p50, p95) = self.interval;
         chart
             .draw_series(std::iter::once(Rectangle::new(
@@ -209,29 +282,26 @@ impl Chart for Pair {
             .y_label_area_size(120)
             .build_cartesian_2d(self.x_bounds.0..self.x_bounds.1, self.y_bounds.0..self.y_bounds.1)
             .map_err(err)?;
-        let x_plain = ticks_for(self.x_bounds.1 - self.x_bounds.0);
-        let y_plain = ticks_for(self.y_bounds.1 - self.y_bounds.0);
-        let x_label = |v: &f64| {
-            if self.x_log {
-                round(axis_value(true, *v))
-            } else {
-                x_plain(v)
-            }
-        };
-        let y_label = |v: &f64| {
-            if self.y_log {
-                round(axis_value(true, *v))
-            } else {
-                y_plain(v)
-            }
-        };
-        house_style(&mut chart.configure_mesh())
+        let x_ticks = ticks_for(self.x_bounds.1 - self.x_bounds.0);
+        let y_ticks = ticks_for(self.y_bounds.1 - self.y_bounds.0);
+        let mut mesh = chart.configure_mesh();
+        house_style(&mut mesh)
             .x_desc(self.x_desc.as_str())
             .y_desc(self.y_desc.as_str())
-            .x_label_formatter(&x_label)
-            .y_label_formatter(&y_label)
-            .draw()
-            .map_err(err)?;
+            .x_label_formatter(&x_ticks)
+            .y_label_formatter(&y_ticks);
+        if self.x_log {
+            mesh.x_labels(0).disable_x_mesh();
+        }
+        if self.y_log {
+            mesh.y_labels(0).disable_y_mesh();
+        }
+        mesh.draw().map_err(err)?;
+        for (log, horizontal) in [(self.x_log, true), (self.y_log, false)] {
+            if log {
+                log_axis(root, &mut chart, horizontal, (self.x_bounds, self.y_bounds))?;
+            }
+        }
         let heaviest = self.points.iter().map(|p| p.2).fold(0.0, f64::max).max(1e-300);
         // The lightest first, so that the heaviest are on top.
         let mut points = self.points.clone();
@@ -241,17 +311,6 @@ impl Chart for Pair {
                 let radius = 3.0 + 11.0 * (w / heaviest).sqrt();
                 Circle::new((x, y), radius.round() as i32, MAIN.mix(0.4).filled())
             }))
-            .map_err(err)?;
-        chart
-            .plotting_area()
-            .draw(&Text::new(
-                "each dot a particle, its area by its weight",
-                (
-                    self.x_bounds.0 + 0.02 * (self.x_bounds.1 - self.x_bounds.0),
-                    self.y_bounds.1 - 0.02 * (self.y_bounds.1 - self.y_bounds.0),
-                ),
-                font(NOTE),
-            ))
             .map_err(err)?;
         Ok(())
     }
@@ -293,6 +352,14 @@ pub fn figures(input: &Input) -> Result<Vec<Figure>, String> {
             p95: drawn.iter().map(|(_, b)| b.p95).collect(),
         };
         let axis = input.axis();
+        let observed_at = |m: usize| {
+            input
+                .observed
+                .points
+                .iter()
+                .filter(move |p| p.metric == metric && p.month == m)
+                .map(|p| p.value)
+        };
         let points: Vec<(f64, f64)> = input
             .observed
             .points
@@ -304,13 +371,22 @@ pub fn figures(input: &Input) -> Result<Vec<Figure>, String> {
             })
             .collect();
         let fan = Fan {
-            title: format!("{}: {what}, observed and fitted", input.name),
+            title: format!("Observed and fitted: {what}"),
             y_desc,
             series: &series,
             axis,
             marks: Vec::new(),
             line: None,
-            legend: legend_side(&series),
+            legend: legend_side(&Series {
+                // The observed points count as data the legend must not hide.
+                p95: series
+                    .p95
+                    .iter()
+                    .zip(&drawn)
+                    .map(|(p95, (m, _))| observed_at(*m).fold(*p95, f64::max))
+                    .collect(),
+                ..Series::default()
+            }),
             spread: "particles",
             markers: Some(("observed".into(), points)),
         };
@@ -362,7 +438,7 @@ pub fn figures(input: &Input) -> Result<Vec<Figure>, String> {
             let r = posterior.correlation(i, j);
             let (xs, ys) = (posterior.in_space(i), posterior.in_space(j));
             let chart = Pair {
-                title: format!("Particles: weighted correlation {r:.2}"),
+                title: format!("Particles (dot area by weight): weighted correlation {r:.2}"),
                 x_desc: key_desc(posterior, i),
                 y_desc: key_desc(posterior, j),
                 x_log: a.log,
@@ -420,6 +496,15 @@ mod tests {
         // The top of the support falls in the last bin.
         assert_eq!(bins[3].2, 0.5);
         assert!((bins.iter().map(|b| b.2).sum::<f64>() - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn log_ticks_are_round_and_few() {
+        assert_eq!(log_ticks(30.4375, 365.25), [50.0, 70.0, 100.0, 150.0, 200.0, 300.0]);
+        let wide = log_ticks(1.0, 1e6);
+        assert!(wide.len() <= 8 && wide.contains(&1000.0), "{wide:?}");
+        let labels: Vec<String> = [50.0, 150.0, 1.5, 0.03, 2000.0].into_iter().map(short).collect();
+        assert_eq!(labels, ["50", "150", "1.5", "0.03", "2000"]);
     }
 
     #[test]
