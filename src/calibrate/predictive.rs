@@ -98,13 +98,7 @@ pub fn run(
     cancel: &AtomicBool,
 ) -> Result<Predictive, SmcError> {
     let config = &posterior.config;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(config.threads)
-        .build()
-        .map_err(|e| SmcError::Threads {
-            threads: config.threads,
-            message: e.to_string(),
-        })?;
+    let pool = super::smc::pool(config.threads)?;
     let numbers: Vec<usize> = (0..posterior.values.len()).collect();
     let runs: Vec<Option<Vec<Month>>> = pool.install(|| {
         numbers

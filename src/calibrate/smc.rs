@@ -120,13 +120,7 @@ pub fn run<W>(
     progress: &(dyn Fn(Event) + Sync),
     cancel: &AtomicBool,
 ) -> Result<Population, SmcError> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(config.threads)
-        .build()
-        .map_err(|e| SmcError::Threads {
-            threads: config.threads,
-            message: e.to_string(),
-        })?;
+    let pool = pool(config.threads)?;
     let n = config.particles.max(2);
     let mut spent: u64 = 0;
     let mut generations = Vec::new();
@@ -241,6 +235,17 @@ pub fn run<W>(
         simulations: spent,
         stop,
     })
+}
+
+/// The worker threads of a calibration (0: one per core).
+pub fn pool(threads: usize) -> Result<rayon::ThreadPool, SmcError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| SmcError::Threads {
+            threads,
+            message: e.to_string(),
+        })
 }
 
 /// What `progress` hears.
