@@ -1,9 +1,11 @@
 //! `spcap calibrate`: a calibration to data that spcap made from known
 //! values finds them (each inside its 90% posterior interval), a key that
 //! the simulation never reads keeps a posterior about as wide as its prior,
-//! the posterior is byte-identical for a seed on 1 and 2 threads, bad input is
-//! refused before anything runs, and an interrupted calibration leaves no
-//! `posterior.csv`. Short scenarios and small budgets, so the file runs in
+//! the posterior predictive bands hold most observed points, the page says
+//! which keys the data constrain, the posterior and the predictive are
+//! byte-identical for a seed on 1 and 2 threads, bad input is refused before
+//! anything runs, and an interrupted calibration leaves no `posterior.csv`
+//! (nor page). Short scenarios and small budgets, so the file runs in
 //! well under a minute.
 
 use spcap::calibrate::observed;
@@ -150,6 +152,90 @@ fn a_calibration_recovers_known_values_and_not_an_unseen_key() {
         "{header}"
     );
     assert_eq!(header.lines().count(), 101);
+    the_predictive_bands_hold_most_observed_points(&out, &observed);
+    the_page_says_what_the_data_constrain(&out);
+}
+
+/// predictive.csv parses, has a band for every observed point, and most points fall inside their 90% band.
+fn the_predictive_bands_hold_most_observed_points(out: &Path, observed: &Path) {
+    let mut bands = std::collections::HashMap::new();
+    let mut reader = csv::Reader::from_path(out.join("predictive.csv")).unwrap();
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        ["month", "metric", "mean", "p5", "p25", "p50", "p75", "p95"]
+    );
+    for row in reader.records() {
+        let row = row.unwrap();
+        let x: Vec<f64> = (2..8).map(|i| row[i].parse().unwrap()).collect();
+        assert!(x[1] <= x[2] && x[2] <= x[3] && x[3] <= x[4] && x[4] <= x[5], "{row:?}");
+        bands.insert((row[0].to_string(), row[1].to_string()), (x[1], x[5]));
+    }
+    let text = std::fs::read_to_string(observed).unwrap();
+    let (mut inside, mut all) = (0, 0);
+    for line in text.lines().filter(|l| !l.starts_with('#')).skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let (lo, hi) = bands[&(f[0].to_string(), f[1].to_string())];
+        let v: f64 = f[2].parse().unwrap();
+        all += 1;
+        inside += usize::from(lo <= v && v <= hi);
+    }
+    assert!(all > 50, "{all} observed points");
+    assert!(
+        inside as f64 >= 0.75 * all as f64,
+        "only {inside} of {all} observed points inside their posterior predictive 90% band"
+    );
+}
+
+/// The charts, the Word page and the HTML page exist, and the page calls the
+/// key the simulation never reads unconstrained and the referral rate constrained.
+fn the_page_says_what_the_data_constrain(out: &Path) {
+    let mut charts = Vec::new();
+    for entry in std::fs::read_dir(out).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if let Some(stem) = name.strip_suffix(".png") {
+            let png = std::fs::read(out.join(&name)).unwrap();
+            assert!(png.starts_with(b"\x89PNG"), "{name} is not a PNG");
+            let svg = std::fs::read_to_string(out.join(format!("{stem}.svg"))).unwrap();
+            assert!(svg.contains("<svg"), "{stem}.svg");
+            charts.push(stem.to_string());
+        }
+    }
+    charts.sort();
+    // Five observed metrics, four keys, six pairs.
+    assert_eq!(charts.iter().filter(|c| c.starts_with("fit-")).count(), 5, "{charts:?}");
+    assert_eq!(
+        charts.iter().filter(|c| c.starts_with("posterior-")).count(),
+        4,
+        "{charts:?}"
+    );
+    assert_eq!(
+        charts.iter().filter(|c| c.starts_with("pair-")).count(),
+        6,
+        "{charts:?}"
+    );
+    assert!(std::fs::read(out.join("calibration.docx")).unwrap().starts_with(b"PK"));
+    let html = std::fs::read_to_string(out.join("calibration.html")).unwrap();
+    let item = |key: &str| {
+        let id = format!("<li id=\"constraint-{key}\"");
+        html.lines()
+            .find(|l| l.starts_with(&id))
+            .unwrap_or_else(|| panic!("no {id} in calibration.html"))
+            .to_string()
+    };
+    let unseen = item("link_workers.annual_cost_per_fte");
+    assert!(
+        unseen.contains("data-constraint=\"unconstrained\"") && unseen.contains("the data do not constrain it"),
+        "{unseen}"
+    );
+    let rate = item("referrals.rate_per_month");
+    assert!(rate.contains("data-constraint=\"constrained\""), "{rate}");
+    for fit in ["fit-referrals", "fit-waiting_list"] {
+        assert!(
+            html.contains(&format!("<figure id=\"fig-{fit}\">")),
+            "no {fit} on the page"
+        );
+    }
+    assert!(html.contains("id=\"coverage-referrals\""));
 }
 
 #[test]
@@ -183,11 +269,16 @@ fn the_posterior_is_the_same_on_one_thread_and_two() {
             out.to_str().unwrap(),
             "--quiet",
         ]);
-        std::fs::read(out.join("posterior.csv")).unwrap()
+        ["posterior.csv", "predictive.csv"].map(|f| std::fs::read(out.join(f)).unwrap())
     };
-    let one = run("1");
-    assert!(one.len() > 100);
-    assert_eq!(one, run("2"), "posterior.csv differs between 1 and 2 threads");
+    let [posterior, predictive] = run("1");
+    assert!(posterior.len() > 100 && predictive.len() > 1000);
+    let [posterior_2, predictive_2] = run("2");
+    assert_eq!(posterior, posterior_2, "posterior.csv differs between 1 and 2 threads");
+    assert_eq!(
+        predictive, predictive_2,
+        "predictive.csv differs between 1 and 2 threads"
+    );
 }
 
 /// Runs a calibration that must fail with exit code 2 and write nothing; returns its message.
@@ -313,4 +404,5 @@ fn an_interrupted_calibration_leaves_no_posterior() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130));
     assert!(!out.join("posterior.csv").exists());
+    assert!(!out.join("calibration.html").exists() && !out.join("predictive.csv").exists());
 }

@@ -120,14 +120,15 @@ struct GenerationLine {
     seconds: f64,
 }
 
+/// A key's posterior median, 90% interval and the interval's width as a share of the prior's.
 #[derive(Serialize)]
-struct PosteriorLine {
-    key: String,
-    median: f64,
-    p5: f64,
-    p95: f64,
+pub struct PosteriorLine {
+    pub key: String,
+    pub median: f64,
+    pub p5: f64,
+    pub p95: f64,
     /// The 90% interval's width as a share of the prior's.
-    width_of_prior: f64,
+    pub width_of_prior: f64,
 }
 
 /// The method in words, as `calibration.json` and the docs give it.
@@ -195,7 +196,8 @@ fn summary(base: &LoadedScenario, observed: &Observed, posterior: &Posterior, co
     }
 }
 
-fn posterior_lines(posterior: &Posterior) -> Vec<PosteriorLine> {
+/// Each key's [`PosteriorLine`], as `calibration.json` gives them.
+pub fn posterior_lines(posterior: &Posterior) -> Vec<PosteriorLine> {
     posterior
         .priors
         .iter()
@@ -265,8 +267,8 @@ fn calibrated(dir: &Path, base: &LoadedScenario, posterior: &Posterior, command:
     Ok(text)
 }
 
-/// Four significant figures, for reading in a comment.
-fn round(x: f64) -> String {
+/// Four significant figures, for reading in a comment, a title or a page.
+pub fn round(x: f64) -> String {
     if x == 0.0 || !x.is_finite() {
         return number(x);
     }

@@ -5,13 +5,15 @@
 //! ([`prior`]) are checked before anything runs. Each simulation is one
 //! replicate of the scenario with a particle's values set by key path (as
 //! `spcap sweep` sets them, validated as a file would be), compared with the
-//! observed figures by [`distance`]; [`smc`] chooses the particles. The
+//! observed figures by [`distance`]; [`smc`] chooses the particles, and
+//! [`predictive`] runs them once more for the posterior predictive. The
 //! model knows nothing of calibration: this module calls it. [`files`]
 //! writes what a calibration found.
 
 pub mod distance;
 pub mod files;
 pub mod observed;
+pub mod predictive;
 pub mod prior;
 pub mod smc;
 
@@ -44,6 +46,16 @@ impl Posterior {
         let xs: Vec<f64> = self.values.iter().map(|v| v[k]).collect();
         smc::weighted_quantile(&xs, &self.weights, q)
     }
+
+    /// Key `k`'s values in its prior's space (the logarithm for a log-uniform prior).
+    pub fn in_space(&self, k: usize) -> Vec<f64> {
+        self.values.iter().map(|v| self.priors[k].to_space(v[k])).collect()
+    }
+
+    /// The weighted correlation of keys `i` and `j` across the particles, in their priors' spaces.
+    pub fn correlation(&self, i: usize, j: usize) -> f64 {
+        smc::weighted_correlation(&self.in_space(i), &self.in_space(j), &self.weights)
+    }
 }
 
 /// Calibrates `priors` of `base` to `observed`.
@@ -59,11 +71,8 @@ pub fn calibrate(
     let distance = Distance::new(observed);
     let bounds: Vec<(f64, f64)> = priors.iter().map(Prior::bounds).collect();
     let simulate = |sim: &mut Simulation, point: &[f64], replicate: u64| {
-        let values: Vec<(String, toml::Value)> = priors
-            .iter()
-            .zip(point)
-            .map(|(p, &z)| (p.key.clone(), p.value(p.from_space(z))))
-            .collect();
+        let in_units: Vec<f64> = priors.iter().zip(point).map(|(p, &z)| p.from_space(z)).collect();
+        let values = predictive::set_values(priors, &in_units);
         // Each end of every range was checked alone; a combination the
         // scenario does not allow (a minimum above a mode) is outside the prior.
         let Ok(loaded) = base.with_values(&values) else {

@@ -120,13 +120,7 @@ pub fn run<W>(
     progress: &(dyn Fn(Event) + Sync),
     cancel: &AtomicBool,
 ) -> Result<Population, SmcError> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(config.threads)
-        .build()
-        .map_err(|e| SmcError::Threads {
-            threads: config.threads,
-            message: e.to_string(),
-        })?;
+    let pool = pool(config.threads)?;
     let n = config.particles.max(2);
     let mut spent: u64 = 0;
     let mut generations = Vec::new();
@@ -241,6 +235,17 @@ pub fn run<W>(
         simulations: spent,
         stop,
     })
+}
+
+/// The worker threads of a calibration (0: one per core).
+pub fn pool(threads: usize) -> Result<rayon::ThreadPool, SmcError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| SmcError::Threads {
+            threads,
+            message: e.to_string(),
+        })
 }
 
 /// What `progress` hears.
@@ -363,6 +368,24 @@ pub fn weighted_quantile(values: &[f64], weights: &[f64], q: f64) -> f64 {
     order.last().map_or(f64::NAN, |&i| values[i])
 }
 
+/// The correlation of `xs` and `ys` weighted by `weights`; 0 when either does not vary.
+pub fn weighted_correlation(xs: &[f64], ys: &[f64], weights: &[f64]) -> f64 {
+    let total: f64 = weights.iter().sum();
+    let mean = |v: &[f64]| v.iter().zip(weights).map(|(x, w)| x * w).sum::<f64>() / total;
+    let (mx, my) = (mean(xs), mean(ys));
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for ((x, y), w) in xs.iter().zip(ys).zip(weights) {
+        sxy += w * (x - mx) * (y - my);
+        sxx += w * (x - mx).powi(2);
+        syy += w * (y - my).powi(2);
+    }
+    if sxx > 0.0 && syy > 0.0 {
+        sxy / (sxx * syy).sqrt()
+    } else {
+        0.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -441,6 +464,15 @@ mod tests {
             &AtomicBool::new(false),
         );
         assert!(matches!(e, Err(SmcError::Budget { .. })));
+    }
+
+    #[test]
+    fn weighted_correlations_follow_the_weights() {
+        let (x, y) = ([1.0, 2.0, 3.0, 10.0], [1.0, 2.0, 3.0, -50.0]);
+        // The outlier weighs nothing: the rest lie on a rising line.
+        assert!((weighted_correlation(&x, &y, &[1.0, 1.0, 1.0, 0.0]) - 1.0).abs() < 1e-12);
+        assert!(weighted_correlation(&x, &y, &[0.25; 4]) < 0.0);
+        assert_eq!(weighted_correlation(&x, &[2.0; 4], &[0.25; 4]), 0.0);
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! `spcap calibrate SCENARIO --observed FILE --fit KEY=LOW..HIGH ...`: fits
 //! the scenario's assumed parameters to a service's monthly figures by
 //! ABC-SMC ([`spcap::calibrate`]). This file reads the arguments, checks
-//! them all before anything runs, prints progress on stderr and writes.
+//! them all before anything runs, prints progress on stderr and writes:
+//! `predictive.csv`, the charts and the calibration page, then the files of
+//! [`files`] with `posterior.csv` last.
 
 use super::Shared;
 use spcap::calibrate::smc::{Config, Event, SmcError};
-use spcap::calibrate::{self, files, observed, prior};
+use spcap::calibrate::{self, files, observed, predictive, prior};
 use spcap::scenario;
 use std::io::Write;
 use std::path::PathBuf;
@@ -111,19 +113,43 @@ pub fn run(args: Args) -> super::Result {
         }
     };
     let cancel = super::interrupt::flag();
-    let result = calibrate::calibrate(&base, &observed, &priors, &config, &progress, cancel);
-    let posterior = match result {
-        Err(SmcError::Interrupted) => {
-            // An earlier calibration's posterior must not pass for this one's.
-            if let Err(e) = spcap::output::remove_if_present(&dir.join(files::POSTERIOR)) {
-                eprintln!("warning: {e}");
-            }
-            return Err(SmcError::Interrupted.into());
+    let interrupted = || {
+        // An earlier calibration's posterior must not pass for this one's.
+        if let Err(e) = spcap::output::remove_if_present(&dir.join(files::POSTERIOR)) {
+            eprintln!("warning: {e}");
         }
+        SmcError::Interrupted.into()
+    };
+    let posterior = match calibrate::calibrate(&base, &observed, &priors, &config, &progress, cancel) {
+        Err(SmcError::Interrupted) => return Err(interrupted()),
+        other => other?,
+    };
+    let predictive = match predictive::run(&base, &observed, &posterior, cancel) {
+        Err(SmcError::Interrupted) => return Err(interrupted()),
         other => other?,
     };
     let command = std::env::args().collect::<Vec<_>>().join(" ");
-    let written = files::write(&dir, &base, &observed, &posterior, &command)?;
+    // posterior.csv goes first and comes back last, so that the folder never pairs an old posterior with new files.
+    std::fs::create_dir_all(&dir).map_err(|e| spcap::output::OutputError::new(&dir, e))?;
+    spcap::output::remove_if_present(&dir.join(files::POSTERIOR))?;
+    let predictive_csv = dir.join(predictive::PREDICTIVE_CSV);
+    predictive::write(&predictive_csv, &predictive)?;
+    let mut written = vec![predictive_csv];
+    let month_ends = base.scenario.month_ends();
+    let months = base.scenario.month_labels();
+    let input = spcap::plot::calibration::Input {
+        name: &base.scenario.name,
+        start: base.scenario.start,
+        from: base.scenario.warm_up,
+        to: base.scenario.end(),
+        month_ends: &month_ends,
+        months: &months,
+        observed: &observed,
+        posterior: &posterior,
+        predictive: &predictive,
+    };
+    written.extend(spcap::report::calibration::write(&dir, &input, &command)?);
+    written.extend(files::write(&dir, &base, &observed, &posterior, &command)?);
     if !quiet {
         let mut out = std::io::stdout().lock();
         let _ = summarise(&mut out, &posterior);

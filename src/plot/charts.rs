@@ -166,6 +166,10 @@ pub struct Fan<'a> {
     pub line: Option<(String, Vec<(f64, f64)>)>,
     /// Where the legend goes, chosen to cover the least data.
     pub legend: SeriesLabelPosition,
+    /// What the bands spread over, in the legend: "replicates", "particles".
+    pub spread: &'static str,
+    /// Points drawn as markers over the fan (observed figures), with their legend label.
+    pub markers: Option<(String, Vec<(f64, f64)>)>,
 }
 
 impl Fan<'_> {
@@ -186,7 +190,11 @@ impl Fan<'_> {
         let spacing = (f64::from(NOTE) + 8.0) / plot_pixels;
         let lanes = self.marks.len().min(6) as f64;
         let reserve = (lanes * spacing + 0.05).clamp(0.3, 0.7);
-        let top = s.p95.iter().copied().fold(line_max, f64::max).max(1.0) / (1.0 - reserve);
+        let marker_max = self
+            .markers
+            .as_ref()
+            .map_or(0.0, |(_, m)| m.iter().map(|p| p.1).fold(0.0, f64::max));
+        let top = s.p95.iter().copied().fold(line_max.max(marker_max), f64::max).max(1.0) / (1.0 - reserve);
         let mut builder = ChartBuilder::on(area);
         builder.margin(18);
         if caption {
@@ -233,10 +241,8 @@ impl Fan<'_> {
             polygon.extend(self.points(hi).into_iter().rev());
             polygon
         };
-        for (lo, hi, shade, label) in [
-            (&s.p5, &s.p95, 0.18, "5–95% of replicates"),
-            (&s.p25, &s.p75, 0.42, "25–75%"),
-        ] {
+        let outer = format!("5–95% of {}", self.spread);
+        for (lo, hi, shade, label) in [(&s.p5, &s.p95, 0.18, outer.as_str()), (&s.p25, &s.p75, 0.42, "25–75%")] {
             chart
                 .draw_series(std::iter::once(Polygon::new(band(lo, hi), MAIN.mix(shade).filled())))
                 .map_err(err)?
@@ -254,6 +260,13 @@ impl Fan<'_> {
                 .map_err(err)?
                 .label(label.as_str())
                 .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], INK.stroke_width(2)));
+        }
+        if let Some((label, points)) = &self.markers {
+            chart
+                .draw_series(points.iter().map(|&p| Circle::new(p, 6, ACCENT.filled())))
+                .map_err(err)?
+                .label(label.as_str())
+                .legend(|(x, y)| Circle::new((x + 12, y), 6, ACCENT.filled()));
         }
         legend(&mut chart, self.legend.clone())
     }
@@ -567,7 +580,7 @@ pub(crate) fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
 }
 
 /// Tick labels with as many decimals as a span of `span` needs to tell five ticks apart.
-fn ticks_for(span: f64) -> impl Fn(&f64) -> String {
+pub(crate) fn ticks_for(span: f64) -> impl Fn(&f64) -> String {
     let decimals = if span > 0.0 && span.is_finite() {
         (-(span / 5.0).log10().floor()).clamp(0.0, 6.0) as usize
     } else {

@@ -10,17 +10,18 @@ use plotters::chart::SeriesLabelPosition;
 
 /// A rendered figure: file stem, SVG text, PNG bytes and a one-sentence reading.
 pub struct Figure {
-    pub name: &'static str,
+    /// The file stem: `backlog`, `fit-referrals`.
+    pub name: String,
     pub title: String,
     pub svg: String,
     pub png: Vec<u8>,
     pub reading: String,
 }
 
-pub(crate) fn figure(name: &'static str, title: String, rendered: (String, Vec<u8>), reading: String) -> Figure {
+pub(crate) fn figure(name: impl Into<String>, title: String, rendered: (String, Vec<u8>), reading: String) -> Figure {
     let (svg, png) = rendered;
     Figure {
-        name,
+        name: name.into(),
         title,
         svg,
         png,
@@ -46,6 +47,8 @@ pub fn figures(r: &Results) -> Result<Vec<Figure>, String> {
         marks: marks.clone(),
         line: None,
         legend: legend_side(series),
+        spread: "replicates",
+        markers: None,
     };
     let backlog = level_fan(
         format!("{name}: people waiting for a link worker"),
@@ -67,6 +70,8 @@ pub fn figures(r: &Results) -> Result<Vec<Figure>, String> {
             marks: marks.iter().filter(|m| m.from == m.to).cloned().collect(),
             line: Some(("funded posts".into(), funded_posts(r))),
             legend: SeriesLabelPosition::LowerLeft,
+            spread: "replicates",
+            markers: None,
         },
         bottom: Fan {
             title: String::new(),
@@ -76,6 +81,8 @@ pub fn figures(r: &Results) -> Result<Vec<Figure>, String> {
             marks: Vec::new(),
             line: None,
             legend: SeriesLabelPosition::LowerLeft,
+            spread: "replicates",
+            markers: None,
         },
     };
     let waiting_hist = histogram(

@@ -4,6 +4,7 @@
 //! them with the report only once every chart has succeeded, so a malformed
 //! input never leaves a folder with some plots replaced and others not.
 
+pub mod calibration;
 pub mod charts;
 pub mod figures;
 pub mod overlay;

@@ -53,7 +53,7 @@ fn write_figures(
     let reports = super::Reports {
         page: &page,
         name: "comparison",
-        stress: &stress,
+        stress: Some(&stress),
         template,
     };
     super::write_figures_and_reports(dir, &figures, &reports, &mut written)?;

@@ -3,7 +3,8 @@
 //! and written here. Each report is one [`blocks::Page`]: the run's
 //! ([`run`]: `report.html`, `report.docx`) and the comparison's
 //! ([`comparison`]: `comparison.html`, `comparison.docx`), each ending with
-//! the STRESS-DES appendix ([`stress_des`], also `stress_des.md`). The page
+//! the STRESS-DES appendix ([`stress_des`], also `stress_des.md`), and the
+//! calibration's ([`calibration`]: `calibration.html`, `calibration.docx`). The page
 //! is rendered by [`html`] (with the small kit of [`kit`]), [`docx`] and
 //! [`markdown`]; [`terminal`] writes the headlines `spcap run` prints. Every
 //! figure named in them comes from the one metric table,
@@ -14,6 +15,7 @@
 //! them with the reports.
 
 pub mod blocks;
+pub mod calibration;
 pub mod comparison;
 pub mod docx;
 pub mod html;
@@ -46,7 +48,7 @@ pub fn draw_folder(dir: &Path, template: Option<&Template>) -> Result<Vec<PathBu
     let reports = Reports {
         page: &page,
         name: "report",
-        stress: &stress,
+        stress: Some(&stress),
         template,
     };
     write_figures_and_reports(dir, &figures, &reports, &mut written)?;
@@ -58,8 +60,8 @@ struct Reports<'a> {
     page: &'a Page,
     /// The file stem: "report", "comparison".
     name: &'a str,
-    /// `stress_des.md`.
-    stress: &'a str,
+    /// `stress_des.md`, if the page has a STRESS-DES appendix.
+    stress: Option<&'a str>,
     template: Option<&'a Template>,
 }
 
@@ -79,9 +81,11 @@ fn write_figures_and_reports(
     })?;
     let html = html::render(reports.page, figures);
     for f in figures {
-        write_drawing(dir, f.name, &f.svg, &f.png, written)?;
+        write_drawing(dir, &f.name, &f.svg, &f.png, written)?;
     }
-    write_file(dir, "stress_des.md", reports.stress.as_bytes(), written)?;
+    if let Some(stress) = reports.stress {
+        write_file(dir, "stress_des.md", stress.as_bytes(), written)?;
+    }
     write_file(dir, &format!("{}.docx", reports.name), &word, written)?;
     write_file(dir, &format!("{}.html", reports.name), html.as_bytes(), written)?;
     Ok(())
