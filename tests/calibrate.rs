@@ -4,7 +4,8 @@
 //! the posterior predictive bands hold most observed points, the page says
 //! which keys the data constrain, the posterior and the predictive are
 //! byte-identical for a seed on 1 and 2 threads, bad input is refused before
-//! anything runs, and an interrupted calibration leaves no `posterior.csv`
+//! anything runs, more months of data narrow the posterior, and an
+//! interrupted calibration leaves no `posterior.csv`
 //! (nor page). Short scenarios and small budgets, so the file runs in
 //! well under a minute.
 
@@ -236,6 +237,68 @@ fn the_page_says_what_the_data_constrain(out: &Path) {
         );
     }
     assert!(html.contains("id=\"coverage-referrals\""));
+}
+
+/// The referral rate fitted alone to the first `months` months of `observed`
+/// (a copy cut to them): the width of its 90% interval as a share of the prior's.
+fn rate_width_from(dir: &Path, service: &Path, observed: &Path, months: usize, seed: &str) -> f64 {
+    let text = std::fs::read_to_string(observed).unwrap();
+    let labels = spcap::scenario::load(service).unwrap().scenario.month_labels();
+    let kept = &labels[..months];
+    let cut: String = text
+        .lines()
+        .filter(|line| {
+            let month = line.split(',').next().unwrap_or("");
+            line.starts_with('#') || line.starts_with("month,") || kept.iter().any(|m| m == month)
+        })
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let path = dir.join(format!("observed-{months}.csv"));
+    std::fs::write(&path, cut).unwrap();
+    let out = dir.join(format!("out-{months}-{seed}"));
+    run_ok(&[
+        "calibrate",
+        service.to_str().unwrap(),
+        "--observed",
+        path.to_str().unwrap(),
+        "--fit",
+        "referrals.rate_per_month=40..160",
+        "--particles",
+        "100",
+        "--budget",
+        "3000",
+        "--seed",
+        seed,
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    posterior(&out)[0].4
+}
+
+#[test]
+fn more_months_of_data_give_a_narrower_posterior() {
+    let tmp = tempfile::tempdir().unwrap();
+    let service = service(tmp.path());
+    let observed = observed_from(
+        tmp.path(),
+        &service,
+        "[referrals]\nrate_per_month = 90\n",
+        &["referrals"],
+    );
+    // The referrals received are the only metric, monthly counts of about 90
+    // (a standard deviation of about 9.5), so the rate's interval should
+    // shrink about as 1/sqrt(months): to 41% of the 3-month width with 18
+    // months, less what ABC's tolerance adds to both (measured: 58% and
+    // 68%). Asked: below 85%, for each of two seeds.
+    for seed in ["3", "4"] {
+        let three = rate_width_from(tmp.path(), &service, &observed, 3, seed);
+        let eighteen = rate_width_from(tmp.path(), &service, &observed, 18, seed);
+        assert!(
+            eighteen < 0.85 * three,
+            "seed {seed}: 18 months gave a 90% interval {eighteen:.3} of the prior's width, 3 months {three:.3}; more data should narrow it"
+        );
+    }
 }
 
 #[test]
