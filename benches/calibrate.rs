@@ -57,7 +57,11 @@ fn calibration(c: &mut Criterion) {
     );
     for (k, (fit, truth)) in FITS.iter().enumerate() {
         let (p5, median, p95) = (first.quantile(k, 0.05), first.quantile(k, 0.5), first.quantile(k, 0.95));
-        let inside = if (p5..=p95).contains(truth) { "inside" } else { "OUTSIDE" };
+        let inside = if (p5..=p95).contains(truth) {
+            "inside"
+        } else {
+            "OUTSIDE"
+        };
         eprintln!("  {fit}: median {median:.4}, 90% interval {p5:.4} to {p95:.4}; truth {truth} {inside}");
     }
 
