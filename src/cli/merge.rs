@@ -22,6 +22,7 @@ pub fn run(args: &Args) -> super::Result {
             loaded: &loaded,
             settings: &settings,
             outcome: &outcome,
+            posterior: None,
         },
     )?;
     spcap::report::draw_folder(&args.out, None)?;

@@ -65,6 +65,7 @@ pub fn run(args: Args) -> super::Result {
             loaded: &loaded,
             settings: &settings,
             outcome: &outcome,
+            posterior: None,
         },
     )?;
     if settings.shards > 1 {
