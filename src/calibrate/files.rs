@@ -12,12 +12,16 @@
 //!   comment block with the intervals and the command.
 //!
 //! `posterior.csv` is written last: its presence marks a finished calibration.
+//! [`read_posterior`] reads it back for `spcap run --posterior` and
+//! `spcap compare --posterior`.
 
 use super::observed::Observed;
-use super::prior::Prior;
+use super::prior::{Kind, Prior};
 use super::Posterior;
+use crate::experiment::Drawn;
 use crate::model::record::MONTHLY_METRICS;
-use crate::output::{self, number, OutputError};
+use crate::output::run_json::PosteriorUse;
+use crate::output::{self, number, OutputError, ReadError};
 use crate::scenario::resolve::lookup;
 use crate::scenario::LoadedScenario;
 use serde::Serialize;
@@ -69,6 +73,158 @@ pub fn write_posterior(path: &Path, posterior: &Posterior) -> Result<(), OutputE
         }
         out.flush()
     })
+}
+
+/// A `posterior.csv` read back and checked against the scenario it is
+/// used on: each column's key and the kind of value it holds, and each
+/// particle's weight and values (canonical units), with its line.
+#[derive(Clone, Debug)]
+pub struct PosteriorFile {
+    pub file: PathBuf,
+    /// FNV-1a hash of the file's bytes.
+    pub hash: String,
+    /// The key columns' headers, as written.
+    pub columns: Vec<String>,
+    keys: Vec<(String, Kind)>,
+    pub weights: Vec<f64>,
+    pub values: Vec<Vec<f64>>,
+    lines: Vec<u64>,
+}
+
+/// Reads `posterior.csv` (written by [`write_posterior`]) for use on `base`:
+/// the header must be `particle,weight` then one column per key of `base`
+/// that holds a number or a time ("KEY (days)" for a time); every value a
+/// finite number, a whole number for a key that holds one; weights not
+/// negative and not all zero. Each refusal names the file, the line and
+/// what is allowed.
+pub fn read_posterior(path: &Path, base: &LoadedScenario) -> Result<PosteriorFile, ReadError> {
+    let bytes = std::fs::read(path).map_err(|e| ReadError::missing(path, e))?;
+    let bad = |line: u64, message: String| ReadError::malformed(path, line, message);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(bytes.as_slice());
+    let header = reader.headers().map_err(|e| bad(1, e.to_string()))?.clone();
+    let expected = "the header particle,weight, then one column per fitted key (KEY, or KEY (days) for a time), as spcap calibrate writes it";
+    if header.get(0) != Some("particle") || header.get(1) != Some("weight") || header.len() < 3 {
+        return Err(bad(1, format!("expected {expected}")));
+    }
+    let columns: Vec<String> = header.iter().skip(2).map(str::to_string).collect();
+    let mut keys: Vec<(String, Kind)> = Vec::new();
+    for column in &columns {
+        let (key, days) = match column.strip_suffix(" (days)") {
+            Some(key) => (key.trim(), true),
+            None => (column.trim(), false),
+        };
+        let old = base
+            .value_at(key)
+            .map_err(|e| bad(1, format!("column \"{column}\": {e}")))?;
+        let kind = Kind::of(&old).ok_or_else(|| {
+            bad(
+                1,
+                format!(
+                    "column \"{column}\": {key} holds {}; only numbers and times can be drawn",
+                    crate::scenario::edit::kind(&old)
+                ),
+            )
+        })?;
+        if (kind == Kind::Time) != days {
+            let problem = if days {
+                format!("{key} does not hold a time, so its column is \"{key}\"")
+            } else {
+                format!("{key} holds a time, so its column is \"{key} (days)\", in days")
+            };
+            return Err(bad(1, format!("column \"{column}\": {problem}")));
+        }
+        if keys.iter().any(|(k, _)| k == key) {
+            return Err(bad(1, format!("column \"{column}\": {key} is given twice")));
+        }
+        keys.push((key.to_string(), kind));
+    }
+    let (mut weights, mut values, mut lines) = (Vec::new(), Vec::new(), Vec::new());
+    for record in reader.records() {
+        let record = record.map_err(|e| bad(e.position().map_or(0, |p| p.line()), e.to_string()))?;
+        let line = record.position().map_or(0, |p| p.line());
+        let row: Vec<f64> = record.deserialize(None).map_err(|e| {
+            let field = match e.kind() {
+                csv::ErrorKind::Deserialize { err, .. } => err.field(),
+                _ => None,
+            };
+            let column = field.and_then(|f| header.get(f as usize)).unwrap_or("?");
+            bad(line, format!("column \"{column}\": not a number"))
+        })?;
+        if let Some((i, _)) = row.iter().enumerate().find(|(_, x)| !x.is_finite()) {
+            return Err(bad(
+                line,
+                format!("column \"{}\": {} is not a finite number", &header[i], row[i]),
+            ));
+        }
+        let weight = row[1];
+        if weight < 0.0 {
+            return Err(bad(line, format!("weight {weight} is negative; a weight is 0 or more")));
+        }
+        for ((key, kind), x) in keys.iter().zip(&row[2..]) {
+            if *kind == Kind::Whole && x.fract() != 0.0 {
+                return Err(bad(line, format!("{key} holds whole numbers, not {x}")));
+            }
+        }
+        weights.push(weight);
+        values.push(row[2..].to_vec());
+        lines.push(line);
+    }
+    if !weights.iter().any(|&w| w > 0.0) {
+        return Err(bad(
+            1,
+            "no particle has a weight above 0: at least one weight must be positive".into(),
+        ));
+    }
+    Ok(PosteriorFile {
+        file: path.to_path_buf(),
+        hash: crate::scenario::fnv1a(&bytes),
+        columns,
+        keys,
+        weights,
+        values,
+        lines,
+    })
+}
+
+impl PosteriorFile {
+    /// Each particle's values set on `scenario`, validated as a file would be
+    /// (a value the key does not allow is refused with its line), ready to be
+    /// drawn by weight. Done once, before anything runs.
+    pub fn drawn(&self, scenario: &LoadedScenario) -> Result<Drawn, ReadError> {
+        let scenarios = self
+            .values
+            .iter()
+            .zip(&self.lines)
+            .map(|(row, &line)| {
+                let values: Vec<(String, toml::Value)> = self
+                    .keys
+                    .iter()
+                    .zip(row)
+                    .map(|((key, kind), &x)| (key.clone(), kind.value(x)))
+                    .collect();
+                scenario.with_values(&values).map(|l| l.scenario).map_err(|e| {
+                    ReadError::malformed(
+                        &self.file,
+                        line,
+                        format!("not allowed in {}: {e}", scenario.file.display()),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Drawn::new(scenarios, &self.weights))
+    }
+
+    /// What `run.json` records of it.
+    pub fn record(&self) -> PosteriorUse {
+        PosteriorUse {
+            file: self.file.display().to_string(),
+            hash: self.hash.clone(),
+            keys: self.keys.iter().map(|(k, _)| k.clone()).collect(),
+            particles: self.weights.len() as u64,
+        }
+    }
 }
 
 #[derive(Serialize)]

@@ -21,6 +21,32 @@ pub enum Kind {
     Time,
 }
 
+impl Kind {
+    /// The kind of a scenario value that can be fitted: a number or a time.
+    pub fn of(value: &Value) -> Option<Kind> {
+        match value {
+            Value::Float(_) => Some(Kind::Number),
+            Value::Integer(_) => Some(Kind::Whole),
+            Value::String(s) if parse_duration(s).is_some() => Some(Kind::Time),
+            _ => None,
+        }
+    }
+
+    /// The scenario value of `x` (in the canonical unit) of this kind.
+    pub fn value(self, x: f64) -> Value {
+        match self {
+            Kind::Number => Value::Float(x),
+            Kind::Whole => Value::Integer(x.round() as i64),
+            Kind::Time => Value::String(format!("{}d", crate::sweep::values::tidy(x))),
+        }
+    }
+
+    /// The unit of this kind's values in `posterior.csv`, if it has one.
+    pub fn unit(self) -> Option<&'static str> {
+        (self == Kind::Time).then_some("days")
+    }
+}
+
 /// One fitted key and its prior, in the key's canonical unit (days for a time).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Prior {
@@ -57,7 +83,7 @@ impl crate::exit::ExitWith for PriorError {
 impl Prior {
     /// The unit of the key's values in `posterior.csv`, if it has one.
     pub fn unit(&self) -> Option<&'static str> {
-        (self.kind == Kind::Time).then_some("days")
+        self.kind.unit()
     }
 
     /// The column name in `posterior.csv`: the key, with its unit.
@@ -94,11 +120,7 @@ impl Prior {
 
     /// The scenario value of `x` (in the canonical unit), of the kind the key holds.
     pub fn value(&self, x: f64) -> Value {
-        match self.kind {
-            Kind::Number => Value::Float(x),
-            Kind::Whole => Value::Integer(x.round() as i64),
-            Kind::Time => Value::String(format!("{}d", crate::sweep::values::tidy(x))),
-        }
+        self.kind.value(x)
     }
 
     /// How the prior is written in words and in `calibration.json`.

@@ -15,13 +15,14 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> super::Result {
-    let (loaded, settings, outcome) = output::shards::merge(&args.shards)?;
+    let (loaded, settings, outcome, posterior) = output::shards::merge(&args.shards)?;
     output::write_run(
         &args.out,
         &RunInfo {
             loaded: &loaded,
             settings: &settings,
             outcome: &outcome,
+            posterior: posterior.as_ref(),
         },
     )?;
     spcap::report::draw_folder(&args.out, None)?;

@@ -18,7 +18,6 @@ pub mod warmup;
 use clap::{Parser, Subcommand};
 use spcap::exit::{Exit, ExitWith};
 use spcap::experiment::{self, ExperimentError, Settings};
-use spcap::scenario::LoadedScenario;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -177,13 +176,13 @@ fn default_out(file: &Path, prefix: &str, suffix: &str) -> PathBuf {
 /// Runs the replicates of `settings` with a progress bar (shown after a
 /// second) that Ctrl-C stops cleanly.
 fn run_with_progress(
-    loaded: &LoadedScenario,
+    scenarios: experiment::Scenarios,
     settings: &Settings,
     quiet: bool,
 ) -> std::result::Result<experiment::Outcome, ExperimentError> {
     let progress = progress::Progress::new(Some(settings.replicate_numbers().count() as u64), quiet);
     let cancel = interrupt::flag();
-    let outcome = experiment::run(&loaded.scenario, settings, &|| progress.tick(), cancel);
+    let outcome = experiment::run_each(scenarios, settings, &|| progress.tick(), cancel);
     progress.finish();
     outcome
 }

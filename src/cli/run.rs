@@ -6,7 +6,7 @@
 use super::{DocxTemplate, Replicates, Shared};
 use spcap::experiment::{self, ExperimentError};
 use spcap::output::{self, trace::CsvTrace, RunInfo};
-use spcap::scenario::{self, LoadedScenario};
+use spcap::scenario::{self, LoadedScenario, Scenario};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -26,6 +26,10 @@ pub struct Args {
     shard: Option<(u64, u64)>,
     #[command(flatten)]
     docx: DocxTemplate,
+    /// Carry a calibration's parameter uncertainty forward: each replicate runs with the values of
+    /// one particle of this posterior.csv (written by spcap calibrate), drawn by weight.
+    #[arg(long, value_name = "POSTERIOR_CSV")]
+    posterior: Option<PathBuf>,
 }
 
 /// Parses `K/N` with 0 <= K < N.
@@ -51,7 +55,20 @@ pub fn run(args: Args) -> super::Result {
     let loaded = scenario::load(&args.file)?;
     let template = args.docx.load()?;
     let dir = args.shared.out_or(&args.file, "", "");
-    let outcome = super::run_with_progress(&loaded, &settings, quiet).inspect_err(|e| {
+    // Every particle is set on the scenario and validated before anything runs.
+    let posterior = match &args.posterior {
+        Some(path) => {
+            let file = spcap::calibrate::files::read_posterior(path, &loaded)?;
+            let drawn = file.drawn(&loaded)?;
+            Some((file.record(), drawn))
+        }
+        None => None,
+    };
+    let scenarios = match &posterior {
+        Some((_, drawn)) => experiment::Scenarios::Drawn(drawn),
+        None => experiment::Scenarios::One(&loaded.scenario),
+    };
+    let outcome = super::run_with_progress(scenarios, &settings, quiet).inspect_err(|e| {
         // An earlier run's results in the folder must not pass for this one's.
         if matches!(e, ExperimentError::Interrupted) {
             if let Err(e) = output::unmark(&dir) {
@@ -65,6 +82,7 @@ pub fn run(args: Args) -> super::Result {
             loaded: &loaded,
             settings: &settings,
             outcome: &outcome,
+            posterior: posterior.as_ref().map(|(record, _)| record),
         },
     )?;
     if settings.shards > 1 {
@@ -81,7 +99,8 @@ pub fn run(args: Args) -> super::Result {
     }
     spcap::report::draw_folder(&dir, template.as_ref())?;
     if let Some(path) = &args.trace {
-        write_trace(path, &loaded, settings.seed)?;
+        // Replicate 0 as it ran: with a posterior, with its particle's values.
+        write_trace(path, scenarios.of(settings.seed, 0), settings.seed)?;
     }
     if !quiet {
         print_headlines(&loaded, &outcome, &dir);
@@ -89,10 +108,10 @@ pub fn run(args: Args) -> super::Result {
     Ok(())
 }
 
-fn write_trace(path: &Path, loaded: &LoadedScenario, seed: u64) -> Result<(), output::OutputError> {
+fn write_trace(path: &Path, scenario: &Scenario, seed: u64) -> Result<(), output::OutputError> {
     output::write_atomically(path, |w| {
-        let mut trace = CsvTrace::new(w, loaded.scenario.start);
-        experiment::trace_replicate(&loaded.scenario, seed, 0, &mut trace).map_err(std::io::Error::other)?;
+        let mut trace = CsvTrace::new(w, scenario.start);
+        experiment::trace_replicate(scenario, seed, 0, &mut trace).map_err(std::io::Error::other)?;
         trace.finish().map(|_| ())
     })
 }

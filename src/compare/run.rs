@@ -103,6 +103,7 @@ pub fn run(request: Request, watch: &dyn Watch, cancel: &AtomicBool) -> Result<F
                 loaded: scenario,
                 settings,
                 outcome: &outcome,
+                posterior: None,
             },
         )?;
         crate::report::draw_folder(&folder, template)?;

@@ -15,10 +15,18 @@
 //! ([`ReplicateRecord::absorb`]); the total is the outcome's aggregate, so
 //! that everything reading an outcome (compare, sweep, merge) reads the
 //! total, and each site has an aggregate of its own beside it.
+//!
+//! A run that carries a calibration's uncertainty forward ([`Drawn`]) runs
+//! in replicate `r` the scenario of one particle, drawn by weight from a
+//! stream of its own derived from `(seed, r)`: the draw too is the same
+//! whatever thread runs it, and the same in every scenario compared with the
+//! same seed.
 
+use crate::model::random::{copy_key, mix};
 use crate::model::{NoTrace, Plan, ReplicateRecord, Simulation, Trace};
 use crate::scenario::Scenario;
 use crate::stats::Aggregate;
+use rand::{Rng, SeedableRng};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
@@ -90,6 +98,65 @@ impl crate::exit::ExitWith for ExperimentError {
     }
 }
 
+/// The scenarios of a posterior's particles, one of which each replicate
+/// runs, drawn by weight (see [`Drawn::particle`]).
+#[derive(Clone, Debug)]
+pub struct Drawn {
+    pub scenarios: Vec<Scenario>,
+    /// The running sum of the weights, for one uniform draw.
+    cumulative: Vec<f64>,
+}
+
+/// Mixed into a replicate's key for the stream of its particle draw: not a
+/// model source's number, so the draw moves none of the model's streams.
+const DRAW_KEY: u64 = 0x9057_e410_d4a7_0001;
+
+impl Drawn {
+    /// The particles' scenarios and their weights (finite, not negative,
+    /// not all zero: the posterior's reader refuses any other).
+    pub fn new(scenarios: Vec<Scenario>, weights: &[f64]) -> Self {
+        assert_eq!(scenarios.len(), weights.len(), "one weight per particle");
+        let cumulative = weights
+            .iter()
+            .scan(0.0, |sum, w| {
+                *sum += w;
+                Some(*sum)
+            })
+            .collect();
+        Drawn { scenarios, cumulative }
+    }
+
+    /// The particle replicate `r` runs with `seed`: drawn with probability
+    /// its weight's share, from a stream keyed by `(seed, r)` alone, so that
+    /// every scenario run with the seed draws the same particle for `r`.
+    pub fn particle(&self, seed: u64, r: u64) -> usize {
+        let total = self.cumulative.last().copied().unwrap_or(0.0);
+        let mut rng = crate::model::random::PersonRng::seed_from_u64(mix(copy_key(seed, r, 0) ^ DRAW_KEY));
+        let u: f64 = rng.random::<f64>() * total;
+        // The first particle whose running sum passes u: a zero weight is never drawn.
+        self.cumulative
+            .partition_point(|&c| c <= u)
+            .min(self.cumulative.len().saturating_sub(1))
+    }
+}
+
+/// What each replicate runs: one scenario, or a particle's drawn for it.
+#[derive(Clone, Copy)]
+pub enum Scenarios<'a> {
+    One(&'a Scenario),
+    Drawn(&'a Drawn),
+}
+
+impl<'a> Scenarios<'a> {
+    /// The scenario replicate `r` runs.
+    pub fn of(self, seed: u64, r: u64) -> &'a Scenario {
+        match self {
+            Scenarios::One(s) => s,
+            Scenarios::Drawn(d) => &d.scenarios[d.particle(seed, r)],
+        }
+    }
+}
+
 /// Runs the replicates of `settings` for `scenario`, calling `progress`
 /// after each one and stopping if `cancel` is raised (see [`run_replicates`]).
 pub fn run(
@@ -98,8 +165,18 @@ pub fn run(
     progress: &(dyn Fn() + Sync),
     cancel: &AtomicBool,
 ) -> Result<Outcome, ExperimentError> {
+    run_each(Scenarios::One(scenario), settings, progress, cancel)
+}
+
+/// Runs the replicates of `settings`, each the scenario `scenarios` gives it.
+pub fn run_each(
+    scenarios: Scenarios,
+    settings: &Settings,
+    progress: &(dyn Fn() + Sync),
+    cancel: &AtomicBool,
+) -> Result<Outcome, ExperimentError> {
     let replicates: Vec<u64> = settings.replicate_numbers().collect();
-    run_replicates(scenario, settings, &replicates, progress, cancel)
+    run_numbers(scenarios, settings, &replicates, progress, cancel)
 }
 
 /// Runs the given replicate numbers with the seed and threads of `settings`
@@ -115,6 +192,30 @@ pub fn run_replicates(
     progress: &(dyn Fn() + Sync),
     cancel: &AtomicBool,
 ) -> Result<Outcome, ExperimentError> {
+    run_numbers(Scenarios::One(scenario), settings, replicates, progress, cancel)
+}
+
+/// Plans for every site of a scenario (one for a scenario without sites) and their copies.
+fn plans_of(scenario: &Scenario) -> Vec<(Plan<'_>, u32)> {
+    scenario
+        .services()
+        .iter()
+        .map(|&(_, count, s)| (Plan::new(s), count))
+        .collect()
+}
+
+fn run_numbers(
+    scenarios: Scenarios,
+    settings: &Settings,
+    replicates: &[u64],
+    progress: &(dyn Fn() + Sync),
+    cancel: &AtomicBool,
+) -> Result<Outcome, ExperimentError> {
+    // The sites and their names are the same in every particle: only values differ.
+    let scenario = match scenarios {
+        Scenarios::One(s) => s,
+        Scenarios::Drawn(d) => &d.scenarios[0],
+    };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(settings.threads)
         .build()
@@ -123,7 +224,12 @@ pub fn run_replicates(
             message: e.to_string(),
         })?;
     let services = scenario.services();
-    let plans: Vec<(Plan, u32)> = services.iter().map(|&(_, count, s)| (Plan::new(s), count)).collect();
+    // One scenario's plans are built once; a drawn particle's once in each replicate that draws it.
+    let shared_plans = match scenarios {
+        Scenarios::One(s) => plans_of(s),
+        Scenarios::Drawn(_) => Vec::new(),
+    };
+    let site_count = services.len();
     let with_sites = !scenario.sites.is_empty();
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
@@ -134,17 +240,25 @@ pub fn run_replicates(
     let per_thread = pool.broadcast(|_| {
         let mut sim = Simulation::new();
         let mut agg = Aggregate::default();
-        let mut sites = vec![Aggregate::default(); if with_sites { plans.len() } else { 0 }];
+        let mut sites = vec![Aggregate::default(); if with_sites { site_count } else { 0 }];
         let (mut site, mut total) = (ReplicateRecord::default(), ReplicateRecord::default());
         while !cancel.load(Ordering::Relaxed) && !failed.load(Ordering::Relaxed) {
             let Some(&r) = replicates.get(next.fetch_add(1, Ordering::Relaxed)) else {
                 break;
             };
+            let drawn_plans;
+            let plans = match scenarios {
+                Scenarios::One(_) => &shared_plans,
+                Scenarios::Drawn(_) => {
+                    drawn_plans = plans_of(scenarios.of(settings.seed, r));
+                    &drawn_plans
+                }
+            };
             let done = if with_sites {
-                run_sites(&mut sim, &plans, settings.seed, r, &mut sites, &mut site, &mut total)
+                run_sites(&mut sim, plans, settings.seed, r, &mut sites, &mut site, &mut total)
                     .map(|cost| agg.add(r, &mut total, cost))
             } else {
-                let cost = scenario.link_workers.annual_cost_per_fte;
+                let cost = plans[0].0.scenario.link_workers.annual_cost_per_fte;
                 let ran = sim.run(&plans[0].0, settings.seed, r, &mut NoTrace).map(|_| ());
                 if ran.is_ok() {
                     agg.add(r, sim.record_mut(), cost);

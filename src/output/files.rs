@@ -17,6 +17,8 @@ pub struct RunInfo<'a> {
     pub loaded: &'a LoadedScenario,
     pub settings: &'a Settings,
     pub outcome: &'a Outcome,
+    /// The posterior the replicates drew their parameters from, if any.
+    pub posterior: Option<&'a super::run_json::PosteriorUse>,
 }
 
 /// Writes every file of a run's output folder (creating it), `run.json` last.
@@ -120,6 +122,7 @@ fn run_json(info: &RunInfo) -> Result<RunJson, serde_json::Error> {
         } else {
             String::new()
         },
+        posterior: info.posterior.cloned(),
         scenario_name: scenario.name.clone(),
         scenario_file: info.loaded.file.display().to_string(),
         scenario_hash: info.loaded.hash(),

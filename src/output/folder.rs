@@ -78,6 +78,8 @@ pub struct RunRecord {
     pub build: String,
     /// The machine the run was made on, as [`crate::output::run_json::machine`] describes it.
     pub machine: String,
+    /// The posterior the replicates drew their parameters from (`--posterior`), if any.
+    pub posterior: Option<super::run_json::PosteriorUse>,
 }
 
 impl Results {
@@ -181,6 +183,7 @@ fn read_meta(file: &Path) -> Result<(RunMeta, RunRecord), ReadError> {
         events: run.events,
         build: run.build.clone(),
         machine: run.machine.clone(),
+        posterior: run.posterior.clone(),
     };
     let scenario: RawScenario = serde_json::from_value(run.scenario)
         .map_err(|e| ReadError::malformed(file, 1, format!("\"scenario\": {e}")))?;

@@ -71,7 +71,7 @@ impl ReadError {
         }
     }
 
-    fn missing(file: &Path, message: impl std::fmt::Display) -> Self {
+    pub(crate) fn missing(file: &Path, message: impl std::fmt::Display) -> Self {
         ReadError::Missing {
             file: file.to_path_buf(),
             message: message.to_string(),
@@ -404,6 +404,7 @@ mod tests {
         let run = run_json::RunJson {
             build: "commit 0, rustc, debug profile".into(),
             machine: "linux x86_64".into(),
+            posterior: None,
             events: 10,
             events_per_second: 1.5,
             horizon_days: 365.0,

@@ -21,6 +21,10 @@ pub struct RunJson {
     /// for a folder merged from shards, whose machines are not known here.
     #[serde(default)]
     pub machine: String,
+    /// The calibration whose parameter uncertainty the run carries
+    /// (`--posterior`); absent for a run of the scenario's own values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub posterior: Option<PosteriorUse>,
     pub replicates: u64,
     pub replicates_in_this_folder: u64,
     pub replicates_per_second: f64,
@@ -39,6 +43,30 @@ pub struct RunJson {
     pub threads: u64,
     pub wall_seconds: f64,
     pub warm_up_days: f64,
+}
+
+/// The posterior a run drew its replicates' parameters from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PosteriorUse {
+    /// The `posterior.csv` given, as given.
+    pub file: String,
+    /// FNV-1a hash of the file's bytes, as hex.
+    pub hash: String,
+    /// The keys each particle sets, as the file's header names them.
+    pub keys: Vec<String>,
+    pub particles: u64,
+}
+
+impl PosteriorUse {
+    /// The sentence the run report and the comparison page give: the file, and the keys.
+    pub fn sentence(&self) -> String {
+        format!(
+            "Each replicate ran with the values of one particle drawn by weight from the calibration's posterior {} ({} particles), so the results carry its parameter uncertainty in {}.",
+            self.file,
+            self.particles,
+            self.keys.join(", ")
+        )
+    }
 }
 
 pub fn write(path: &Path, run: &RunJson) -> Result<(), OutputError> {

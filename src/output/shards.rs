@@ -169,8 +169,20 @@ fn read_meta(dir: &Path) -> Result<ShardMeta, MergeError> {
     })
 }
 
+/// A merged run: its scenario, settings, outcome and the posterior it drew from.
+pub type Merged = (LoadedScenario, Settings, Outcome, Option<super::run_json::PosteriorUse>);
+
+/// How a shard's posterior is compared: the file's hash, or none.
+fn posterior_of(run: &super::run_json::RunJson) -> String {
+    run.posterior
+        .as_ref()
+        .map_or("none".into(), |p| format!("{} (hash {})", p.file, p.hash))
+}
+
 /// Reads and checks shard folders and merges them into one outcome.
-pub fn merge(dirs: &[PathBuf]) -> Result<(LoadedScenario, Settings, Outcome), MergeError> {
+/// The posterior the shards drew from (`run --posterior`) comes back with
+/// the outcome, checked to be the same file in every shard.
+pub fn merge(dirs: &[PathBuf]) -> Result<Merged, MergeError> {
     let metas = dirs.iter().map(|d| read_meta(d)).collect::<Result<Vec<_>, _>>()?;
     let first = metas
         .first()
@@ -183,6 +195,7 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(LoadedScenario, Settings, Outcome), Me
                 m.run.scenario_hash.clone(),
             ),
             ("seed", first.run.seed.to_string(), m.run.seed.to_string()),
+            ("posterior", posterior_of(&first.run), posterior_of(&m.run)),
             (
                 "replicate count",
                 first.run.replicates.to_string(),
@@ -265,7 +278,7 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(LoadedScenario, Settings, Outcome), Me
         events,
         threads: 0,
     };
-    Ok((loaded, settings, outcome))
+    Ok((loaded, settings, outcome, first.run.posterior.clone()))
 }
 
 /// The scenario as the shard resolved it, validated again; its hash must match.

@@ -52,6 +52,9 @@ pub fn page(r: &Results) -> Page {
         code("docs/outputs.md"),
         text(" defines each one."),
     ]));
+    if let Some(posterior) = &r.run.posterior {
+        blocks.push(para(vec![text(posterior.sentence())]));
+    }
     blocks.push(Block::Table(key_figures(r)));
     blocks.extend(sites(r));
     blocks.push(Block::Figures);

@@ -46,13 +46,19 @@ impl LoadedScenario {
     /// A stable hash of the resolved scenario (FNV-1a, 64 bits, as hex): two runs
     /// with the same hash simulated the same scenario, whatever files it came from.
     pub fn hash(&self) -> String {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for byte in self.resolved_toml().bytes() {
-            h ^= u64::from(byte);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        format!("{h:016x}")
+        fnv1a(self.resolved_toml().as_bytes())
     }
+}
+
+/// FNV-1a, 64 bits, as 16 hex digits: the hash run.json records of a
+/// scenario and of a posterior file.
+pub fn fnv1a(bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &byte in bytes {
+        h ^= u64::from(byte);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{h:016x}")
 }
 
 /// The most client groups a scenario may define: the model numbers a

@@ -377,6 +377,7 @@ pub fn run(
                 loaded: &point.loaded,
                 settings,
                 outcome: &outcome,
+                posterior: None,
             },
         )?;
         crate::report::draw_folder(&sub, None)?;
