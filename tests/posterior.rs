@@ -3,7 +3,9 @@
 //! the replicate. A posterior with one particle of positive weight gives
 //! exactly the run of the scenario with that value; a draw is the same on
 //! one thread and two and in merged shards; a bad file is refused before
-//! anything runs; run.json and the report say which posterior was used.
+//! anything runs; run.json and the report say which posterior was used;
+//! `compare --posterior` draws the same particle for a replicate in every
+//! scenario.
 
 use std::path::Path;
 mod common;
@@ -195,4 +197,53 @@ fn a_bad_posterior_is_refused_before_anything_runs() {
         );
         assert!(!out.join("run.json").exists(), "{text}: nothing should be written");
     }
+}
+
+#[test]
+fn compare_draws_the_same_particle_for_a_replicate_in_every_scenario() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = posterior(tmp.path(), "0,1,60,30\n1,1,120,30\n");
+    let more = tmp.path().join("more_link_workers.toml");
+    std::fs::write(
+        &more,
+        format!(
+            "extends = \"{}\"\n[[link_workers.posts]]\nfte = 1.0\n",
+            std::fs::canonicalize(SERVICE).unwrap().display()
+        ),
+    )
+    .unwrap();
+    let out = tmp.path().join("cmp");
+    run_ok(&[
+        "compare",
+        SERVICE,
+        more.to_str().unwrap(),
+        "-n",
+        "30",
+        "--seed",
+        "3",
+        "--quiet",
+        "--posterior",
+        &file,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    // Which particle a replicate drew shows in its referrals (about 60 or
+    // 120 a month, for 24 months): the same in both scenarios, replicate by
+    // replicate, though a fifth post changes the re-referrals a little.
+    let base = read(&out.join("service"), "replicates.csv");
+    let other = read(&out.join("more_link_workers"), "replicates.csv");
+    let drew_the_busier = |text: &str| -> Vec<bool> {
+        let mut lines = text.lines();
+        let col = lines.next().unwrap().split(',').position(|h| h == "referrals").unwrap();
+        lines
+            .map(|l| l.split(',').nth(col).unwrap().parse::<f64>().unwrap() > 2160.0)
+            .collect()
+    };
+    let (a, b) = (drew_the_busier(&base), drew_the_busier(&other));
+    assert_eq!(a, b);
+    assert!(
+        a.iter().any(|&x| x) && a.iter().any(|&x| !x),
+        "both particles should be drawn: {a:?}"
+    );
+    assert!(read(&out, "comparison.html").contains("drew the same particle"));
 }

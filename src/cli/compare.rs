@@ -40,6 +40,10 @@ pub struct Args {
     thresholds: Vec<Threshold>,
     #[command(flatten)]
     docx: DocxTemplate,
+    /// Carry a calibration's parameter uncertainty forward: each replicate runs with one particle of
+    /// this posterior.csv, drawn by weight, the same particle for a replicate in every scenario.
+    #[arg(long, value_name = "POSTERIOR_CSV")]
+    posterior: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> super::Result {
@@ -72,6 +76,15 @@ pub fn run(args: Args) -> super::Result {
         replicates: args.replicates.count,
         bar: Mutex::new(None),
     };
+    // Every particle is set on every scenario and validated before anything runs.
+    let posterior = match &args.posterior {
+        Some(path) => {
+            let file = spcap::calibrate::files::read_posterior(path, &loaded[0])?;
+            let drawn = loaded.iter().map(|l| file.drawn(l)).collect::<Result<Vec<_>, _>>()?;
+            Some((file.record(), drawn))
+        }
+        None => None,
+    };
     let request = compare::run::Request {
         dir: &dir,
         loaded: &loaded,
@@ -79,6 +92,7 @@ pub fn run(args: Args) -> super::Result {
         settings: &settings,
         thresholds: placed,
         template: template.as_ref(),
+        posterior: posterior.as_ref().map(|(record, drawn)| (record, drawn.as_slice())),
     };
     let finished = compare::run::run(request, &watch, super::interrupt::flag())?;
     let comparison = finished.comparison;

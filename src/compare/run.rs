@@ -75,6 +75,10 @@ pub struct Request<'a> {
     pub thresholds: Vec<PlacedThreshold>,
     /// The Word template whose styles the reports use, if any.
     pub template: Option<&'a crate::report::Template>,
+    /// A calibration's posterior to draw each replicate's values from
+    /// (`--posterior`): its record, and its particles set on each scenario
+    /// (base first), so that replicate `r` of every scenario draws the same particle.
+    pub posterior: Option<(&'a crate::output::run_json::PosteriorUse, &'a [experiment::Drawn])>,
 }
 
 /// Runs every scenario of the request (base first) into its folder, each in
@@ -88,12 +92,17 @@ pub fn run(request: Request, watch: &dyn Watch, cancel: &AtomicBool) -> Result<F
         settings,
         thresholds,
         template,
+        posterior,
     } = request;
     files::begin(dir)?;
     let mut outcomes = Vec::with_capacity(loaded.len());
     for (i, (scenario, label)) in loaded.iter().zip(labels).enumerate() {
         watch.scenario_starts(i, scenario);
-        let outcome = experiment::run(&scenario.scenario, settings, &|| watch.replicate_done(), cancel);
+        let scenarios = match posterior {
+            Some((_, drawn)) => experiment::Scenarios::Drawn(&drawn[i]),
+            None => experiment::Scenarios::One(&scenario.scenario),
+        };
+        let outcome = experiment::run_each(scenarios, settings, &|| watch.replicate_done(), cancel);
         watch.scenario_ends(i);
         let outcome = outcome?;
         let folder = files::member_folder(dir, label);
@@ -103,7 +112,7 @@ pub fn run(request: Request, watch: &dyn Watch, cancel: &AtomicBool) -> Result<F
                 loaded: scenario,
                 settings,
                 outcome: &outcome,
-                posterior: None,
+                posterior: posterior.map(|(record, _)| record),
             },
         )?;
         crate::report::draw_folder(&folder, template)?;

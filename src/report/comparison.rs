@@ -82,6 +82,12 @@ pub fn page(c: &Comparison, results: &[Results], dir: &Path) -> Page {
             names[0]
         ))]));
     }
+    if let Some(posterior) = results.first().and_then(|r| r.run.posterior.as_ref()) {
+        blocks.push(para(vec![text(format!(
+            "{} Replicate r of every scenario drew the same particle.",
+            posterior.sentence()
+        ))]));
+    }
 
     blocks.push(Block::Heading(2, "Verdict".into()));
     let verdicts = c.verdicts();

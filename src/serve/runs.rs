@@ -430,6 +430,7 @@ impl Store {
             settings: &p.settings,
             thresholds: p.thresholds,
             template: None,
+            posterior: None,
         };
         let finished = crate::compare::run::run(request, run, &run.cancel)?;
         // The weekly counts, so that a threshold question asked after the run is answered exactly.
