@@ -41,6 +41,14 @@ fn run_into(out: &Path, extra: &[&str]) {
     run_ok(&args);
 }
 
+/// A scenario file `name` in `dir` that extends the service with `body`.
+fn extending(dir: &Path, name: &str, body: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    let service = std::fs::canonicalize(SERVICE).unwrap();
+    std::fs::write(&path, format!("extends = \"{}\"\n{body}", service.display())).unwrap();
+    path
+}
+
 fn read(dir: &Path, file: &str) -> String {
     std::fs::read_to_string(dir.join(file)).unwrap()
 }
@@ -52,15 +60,11 @@ fn one_particle_of_weight_gives_the_run_of_its_values() {
     let file = posterior(tmp.path(), "0,1,60,30\n1,0,200,400\n");
     let drawn = tmp.path().join("drawn");
     run_into(&drawn, &["--posterior", &file]);
-    let fixed = tmp.path().join("fixed.toml");
-    std::fs::write(
-        &fixed,
-        format!(
-            "extends = \"{}\"\n[referrals]\nrate_per_month = 60\npatience = {{ dist = \"exponential\", mean = \"30d\" }}\n",
-            std::fs::canonicalize(SERVICE).unwrap().display()
-        ),
-    )
-    .unwrap();
+    let fixed = extending(
+        tmp.path(),
+        "fixed.toml",
+        "[referrals]\nrate_per_month = 60\npatience = { dist = \"exponential\", mean = \"30d\" }\n",
+    );
     let plain = tmp.path().join("plain");
     run_ok(&[
         "run",
@@ -203,15 +207,11 @@ fn a_bad_posterior_is_refused_before_anything_runs() {
 fn compare_draws_the_same_particle_for_a_replicate_in_every_scenario() {
     let tmp = tempfile::tempdir().unwrap();
     let file = posterior(tmp.path(), "0,1,60,30\n1,1,120,30\n");
-    let more = tmp.path().join("more_link_workers.toml");
-    std::fs::write(
-        &more,
-        format!(
-            "extends = \"{}\"\n[[link_workers.posts]]\nfte = 1.0\n",
-            std::fs::canonicalize(SERVICE).unwrap().display()
-        ),
-    )
-    .unwrap();
+    let more = extending(
+        tmp.path(),
+        "more_link_workers.toml",
+        "[[link_workers.posts]]\nfte = 1.0\n",
+    );
     let out = tmp.path().join("cmp");
     run_ok(&[
         "compare",
