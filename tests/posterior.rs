@@ -209,7 +209,7 @@ fn compare_draws_the_same_particle_for_a_replicate_in_every_scenario() {
     let file = posterior(tmp.path(), "0,1,60,30\n1,1,120,30\n");
     let more = extending(
         tmp.path(),
-        "more_link_workers.toml",
+        "one_link_worker.toml",
         "[[link_workers.posts]]\nfte = 1.0\n",
     );
     let out = tmp.path().join("cmp");
@@ -229,9 +229,10 @@ fn compare_draws_the_same_particle_for_a_replicate_in_every_scenario() {
     ]);
     // Which particle a replicate drew shows in its referrals (about 60 or
     // 120 a month, for 24 months): the same in both scenarios, replicate by
-    // replicate, though a fifth post changes the re-referrals a little.
+    // replicate, though one post in place of the four (an array in an
+    // extending file replaces the one it extends) changes the re-referrals.
     let base = read(&out.join("service"), "replicates.csv");
-    let other = read(&out.join("more_link_workers"), "replicates.csv");
+    let other = read(&out.join("one_link_worker"), "replicates.csv");
     let drew_the_busier = |text: &str| -> Vec<bool> {
         let mut lines = text.lines();
         let col = lines.next().unwrap().split(',').position(|h| h == "referrals").unwrap();
