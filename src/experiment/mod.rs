@@ -148,12 +148,25 @@ pub enum Scenarios<'a> {
 }
 
 impl<'a> Scenarios<'a> {
+    /// Every scenario a replicate may run: one, or each particle's.
+    pub fn all(self) -> &'a [Scenario] {
+        match self {
+            Scenarios::One(s) => std::slice::from_ref(s),
+            Scenarios::Drawn(d) => &d.scenarios,
+        }
+    }
+
+    /// Which of [`Self::all`] replicate `r` runs with `seed`.
+    pub fn index(self, seed: u64, r: u64) -> usize {
+        match self {
+            Scenarios::One(_) => 0,
+            Scenarios::Drawn(d) => d.particle(seed, r),
+        }
+    }
+
     /// The scenario replicate `r` runs.
     pub fn of(self, seed: u64, r: u64) -> &'a Scenario {
-        match self {
-            Scenarios::One(s) => s,
-            Scenarios::Drawn(d) => &d.scenarios[d.particle(seed, r)],
-        }
+        &self.all()[self.index(seed, r)]
     }
 }
 
@@ -212,10 +225,7 @@ fn run_numbers(
     cancel: &AtomicBool,
 ) -> Result<Outcome, ExperimentError> {
     // The sites and their names are the same in every particle: only values differ.
-    let scenario = match scenarios {
-        Scenarios::One(s) => s,
-        Scenarios::Drawn(d) => &d.scenarios[0],
-    };
+    let scenario = &scenarios.all()[0];
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(settings.threads)
         .build()
@@ -223,12 +233,10 @@ fn run_numbers(
             threads: settings.threads,
             message: e.to_string(),
         })?;
+    // Each scenario's plans (each particle's, with a posterior) are built
+    // once, before any replicate, and shared by the threads.
+    let plans: Vec<Vec<(Plan, u32)>> = scenarios.all().iter().map(plans_of).collect();
     let services = scenario.services();
-    // One scenario's plans are built once; a drawn particle's once in each replicate that draws it.
-    let shared_plans = match scenarios {
-        Scenarios::One(s) => plans_of(s),
-        Scenarios::Drawn(_) => Vec::new(),
-    };
     let site_count = services.len();
     let with_sites = !scenario.sites.is_empty();
     let next = AtomicUsize::new(0);
@@ -246,14 +254,7 @@ fn run_numbers(
             let Some(&r) = replicates.get(next.fetch_add(1, Ordering::Relaxed)) else {
                 break;
             };
-            let drawn_plans;
-            let plans = match scenarios {
-                Scenarios::One(_) => &shared_plans,
-                Scenarios::Drawn(_) => {
-                    drawn_plans = plans_of(scenarios.of(settings.seed, r));
-                    &drawn_plans
-                }
-            };
+            let plans = &plans[scenarios.index(settings.seed, r)];
             let done = if with_sites {
                 run_sites(&mut sim, plans, settings.seed, r, &mut sites, &mut site, &mut total)
                     .map(|cost| agg.add(r, &mut total, cost))
