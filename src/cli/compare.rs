@@ -76,15 +76,7 @@ pub fn run(args: Args) -> super::Result {
         replicates: args.replicates.count,
         bar: Mutex::new(None),
     };
-    // Every particle is set on every scenario and validated before anything runs.
-    let posterior = match &args.posterior {
-        Some(path) => {
-            let file = spcap::calibrate::files::read_posterior(path, &loaded[0])?;
-            let drawn = loaded.iter().map(|l| file.drawn(l)).collect::<Result<Vec<_>, _>>()?;
-            Some((file.record(), drawn))
-        }
-        None => None,
-    };
+    let posterior = super::read_posterior(args.posterior.as_deref(), &loaded)?;
     let request = compare::run::Request {
         dir: &dir,
         loaded: &loaded,

@@ -18,6 +18,7 @@ pub mod warmup;
 use clap::{Parser, Subcommand};
 use spcap::exit::{Exit, ExitWith};
 use spcap::experiment::{self, ExperimentError, Settings};
+use spcap::scenario::LoadedScenario;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -171,6 +172,23 @@ fn default_out(file: &Path, prefix: &str, suffix: &str) -> PathBuf {
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "run".into());
     Path::new("outputs").join(format!("{prefix}{stem}{suffix}"))
+}
+
+/// A calibration's posterior given with `--posterior`, read and set on each
+/// of `loaded` (base first): its record for run.json and, per scenario, its
+/// particles. Every particle is validated before anything runs.
+type Posterior = (spcap::output::run_json::PosteriorUse, Vec<experiment::Drawn>);
+
+fn read_posterior(path: Option<&Path>, loaded: &[LoadedScenario]) -> Result<Option<Posterior>> {
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    let file = spcap::calibrate::files::read_posterior(path, &loaded[0])?;
+    let drawn = loaded
+        .iter()
+        .map(|l| file.drawn(l))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(Some((file.record(), drawn)))
 }
 
 /// Runs the replicates of `settings` with a progress bar (shown after a

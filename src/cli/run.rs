@@ -55,17 +55,9 @@ pub fn run(args: Args) -> super::Result {
     let loaded = scenario::load(&args.file)?;
     let template = args.docx.load()?;
     let dir = args.shared.out_or(&args.file, "", "");
-    // Every particle is set on the scenario and validated before anything runs.
-    let posterior = match &args.posterior {
-        Some(path) => {
-            let file = spcap::calibrate::files::read_posterior(path, &loaded)?;
-            let drawn = file.drawn(&loaded)?;
-            Some((file.record(), drawn))
-        }
-        None => None,
-    };
+    let posterior = super::read_posterior(args.posterior.as_deref(), std::slice::from_ref(&loaded))?;
     let scenarios = match &posterior {
-        Some((_, drawn)) => experiment::Scenarios::Drawn(drawn),
+        Some((_, drawn)) => experiment::Scenarios::Drawn(&drawn[0]),
         None => experiment::Scenarios::One(&loaded.scenario),
     };
     let outcome = super::run_with_progress(scenarios, &settings, quiet).inspect_err(|e| {
