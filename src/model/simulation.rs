@@ -334,9 +334,10 @@ impl<'a, T: Trace> Run<'a, T> {
                 if e.time > self.end {
                     break;
                 }
-                if let Some(next) = self.sim.queue.following_slots(2) {
-                    self.sim.referrals.prefetch(Slot(next));
-                } else if let Some(next) = self.sim.queue.following_slot() {
+                // Two events ahead gives the line time to arrive; at a
+                // bucket's end, the next one is all there is to fetch.
+                let ahead = self.sim.queue.following_slots(2);
+                if let Some(next) = ahead.or_else(|| self.sim.queue.following_slot()) {
                     self.sim.referrals.prefetch(Slot(next));
                 }
                 self.advance(e.time);
