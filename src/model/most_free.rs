@@ -272,6 +272,19 @@ mod tests {
     }
 
     #[test]
+    fn a_row_grown_one_member_at_a_time_widens_its_bitsets() {
+        // Each new member has the most free places the moment it joins, so
+        // a bitset one word too narrow at 65 or 129 members gives it away.
+        let mut row = MostFree::new(0);
+        for n in 0..200 {
+            row.push();
+            row.set(n, 6);
+            assert_eq!(row.best(), Some(n), "member {n} of {}", n + 1);
+            row.set(n, (n % 5) as u32 + 1);
+        }
+    }
+
+    #[test]
     fn a_reset_row_forgets_its_members() {
         let mut row = MostFree::new(3);
         row.set(1, 4);
