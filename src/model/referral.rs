@@ -341,12 +341,14 @@ pub(crate) mod tests {
         let a = store.add(referral).unwrap();
         let b = store.add(referral).unwrap();
         store[a].epoch = 5;
+        store[a].vcse_epoch = 3;
         store[a].stage = Stage::Gone;
         store.release_if_finished(a);
         let c = store.add(referral).unwrap();
         assert_eq!(c, a, "the freed slot is taken first");
         assert_eq!(store[c].id, ReferralId(2), "numbers keep counting");
         assert!(store[c].epoch > 5, "a queue entry of the old occupant stays stale");
+        assert!(store[c].vcse_epoch > 3, "so does a VCSE queue entry");
         assert!(
             !store[c].is_current(0, store[c].epoch, |e, c| e == c),
             "an event of the old occupant stays stale"
@@ -385,5 +387,24 @@ pub(crate) mod tests {
         assert_eq!(e, slots[0]);
         let ids: Vec<u32> = store.in_service().iter().map(|r| r.id.0).collect();
         assert_eq!(ids, [1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn slots_past_what_an_event_can_name_are_refused() {
+        let mut store = Referrals::default();
+        assert!(store.is_empty());
+        for _ in 0..MAX_SLOTS {
+            store.add(referral).unwrap();
+        }
+        assert_eq!((store.len(), store.is_empty()), (MAX_SLOTS as usize, false));
+        assert_eq!(
+            store.add(referral),
+            Err(TooMany),
+            "one slot more than an event can name"
+        );
+        let last = Slot(MAX_SLOTS - 1);
+        store[last].stage = Stage::Gone;
+        store.release_if_finished(last);
+        assert_eq!(store.add(referral), Ok(last), "a freed slot can be taken again");
     }
 }
