@@ -418,6 +418,40 @@ capacity_factor = 0.4
     /// Each born service draws its closures from its own stream, keyed by its
     /// number, and with the births' closure rate, not the scenario services'.
     #[test]
+    fn every_closure_and_every_closure_drawn_has_a_new_epoch() {
+        // A closure event is current only while the service's epoch is the
+        // one it carries: a dated closure must outdate a random one drawn
+        // before it, and each random closure drawn must outdate the last.
+        let s = crate::model::test_scenario(
+            r#"
+[client_groups.only]
+share = 1
+categories = { social = 1 }
+[[link_workers.posts]]
+count = 1
+[[vcse.services]]
+name = "A"
+category = "social"
+places = 2
+closures = { annual_rate = 1 }
+"#,
+        );
+        let plan = Plan::new(&s);
+        let mut services = opened(&plan);
+        let a = ServiceId(0);
+        let mut epochs = Vec::new();
+        for _ in 0..3 {
+            let (_, drawn) = services.next_closure(&plan, a, 0.0).expect("A closes at random");
+            epochs.push(drawn);
+            epochs.push(services.close(a));
+            services.open(a);
+        }
+        let (_, drawn) = services.next_closure(&plan, a, 0.0).expect("A closes at random");
+        epochs.push(drawn);
+        assert!(epochs.windows(2).all(|w| w[0] < w[1]), "epochs {epochs:?}");
+    }
+
+    #[test]
     fn a_born_service_closes_at_the_births_rate_on_its_own_stream() {
         let s = crate::model::test_scenario(
             r#"
