@@ -304,6 +304,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_empty_queue_has_nothing_due_before_any_limit() {
+        let mut q = EventQueue::default();
+        assert!(q.is_empty());
+        assert_eq!(EventQueue::time_of(NO_EVENT), f64::INFINITY);
+        assert!(q.pop_before(f64::MAX).is_none());
+        q.push(1.5, EventKind::Renege, 1, 2, 3);
+        assert!(!q.is_empty());
+        assert_eq!(q.pop_before(f64::MAX).map(|e| e.id), Some(1));
+        assert!(
+            q.is_empty() && q.pop_before(f64::MAX).is_none(),
+            "and empty again once it is taken"
+        );
+    }
+
+    #[test]
     fn names_the_slot_of_the_event_after_the_one_popped() {
         let mut q = EventQueue::default();
         q.push(2.5, EventKind::Renege, 1, 7, 0);
