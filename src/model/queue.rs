@@ -319,6 +319,18 @@ mod tests {
     }
 
     #[test]
+    fn an_event_beyond_the_calendar_is_popped_once() {
+        // Past the calendar's DAYS days, an event waits in the far heap; taking
+        // it from there must not leave it to be found again in a bucket.
+        let mut q = EventQueue::default();
+        q.push(2000.5, EventKind::Renege, 1, 2, 3);
+        q.push(2000.25, EventKind::Renege, 2, 2, 3);
+        assert_eq!(q.pop().map(|e| e.id), Some(2));
+        assert_eq!(q.pop().map(|e| e.id), Some(1));
+        assert!(q.pop().is_none() && q.is_empty());
+    }
+
+    #[test]
     fn names_the_slot_of_the_event_after_the_one_popped() {
         let mut q = EventQueue::default();
         q.push(2.5, EventKind::Renege, 1, 7, 0);
