@@ -300,6 +300,24 @@ capacity_factor = 0.5
         )
     }
 
+    /// One link worker and service A, two places of the one category,
+    /// followed by `rest` (more services, births, A's closures).
+    fn service_a(rest: &str) -> scenario::Scenario {
+        crate::model::test_scenario(&format!(
+            r#"
+[client_groups.only]
+share = 1
+categories = {{ social = 1 }}
+[[link_workers.posts]]
+count = 1
+[[vcse.services]]
+name = "A"
+category = "social"
+places = 2
+{rest}"#
+        ))
+    }
+
     fn opened(plan: &Plan) -> Services {
         let mut services = Services::default();
         services.reset(plan, 1);
@@ -348,17 +366,8 @@ capacity_factor = 0.5
     /// through a service's name.
     #[test]
     fn a_born_service_joins_its_category_and_its_category_s_disruptions() {
-        let s = crate::model::test_scenario(
+        let s = service_a(
             r#"
-[client_groups.only]
-share = 1
-categories = { social = 1 }
-[[link_workers.posts]]
-count = 1
-[[vcse.services]]
-name = "A"
-category = "social"
-places = 2
 [[vcse.services]]
 name = "C"
 category = "debt"
@@ -415,24 +424,13 @@ capacity_factor = 0.4
         assert_eq!(services.ids().count(), 2);
     }
 
-    /// Each born service draws its closures from its own stream, keyed by its
-    /// number, and with the births' closure rate, not the scenario services'.
     #[test]
     fn every_closure_and_every_closure_drawn_has_a_new_epoch() {
         // A closure event is current only while the service's epoch is the
         // one it carries: a dated closure must outdate a random one drawn
         // before it, and each random closure drawn must outdate the last.
-        let s = crate::model::test_scenario(
+        let s = service_a(
             r#"
-[client_groups.only]
-share = 1
-categories = { social = 1 }
-[[link_workers.posts]]
-count = 1
-[[vcse.services]]
-name = "A"
-category = "social"
-places = 2
 closures = { annual_rate = 1 }
 "#,
         );
@@ -451,19 +449,12 @@ closures = { annual_rate = 1 }
         assert!(epochs.windows(2).all(|w| w[0] < w[1]), "epochs {epochs:?}");
     }
 
+    /// Each born service draws its closures from its own stream, keyed by its
+    /// number, and with the births' closure rate, not the scenario services'.
     #[test]
     fn a_born_service_closes_at_the_births_rate_on_its_own_stream() {
-        let s = crate::model::test_scenario(
+        let s = service_a(
             r#"
-[client_groups.only]
-share = 1
-categories = { social = 1 }
-[[link_workers.posts]]
-count = 1
-[[vcse.services]]
-name = "A"
-category = "social"
-places = 2
 closures = { annual_rate = 0 }
 [vcse.births]
 annual_rate = 1
