@@ -85,14 +85,6 @@ impl Posts {
         PostId(self.posts.len() as u32 - 1)
     }
 
-    pub fn len(&self) -> usize {
-        self.posts.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.posts.is_empty()
-    }
-
     pub fn ids(&self) -> impl Iterator<Item = PostId> {
         (0..self.posts.len() as u32).map(PostId)
     }
@@ -368,5 +360,43 @@ places = 5
         assert_eq!(posts.to_cut(), Some(ids[1]), "the vacancy");
         posts.unfund(ids[1]);
         assert_eq!(posts.to_cut(), Some(ids[0]), "the most recent starter");
+    }
+
+    #[test]
+    fn every_change_of_holder_or_funding_outdates_the_post_s_events() {
+        // A post's events (a holder leaving, a recruitment ending) are current
+        // only while its epoch is the one they carry, so each of these must
+        // move it on.
+        let mut posts = Posts::default();
+        posts.reset();
+        let a = posts.add(1.0, f64::INFINITY);
+        let mut epochs = vec![posts[a].epoch];
+        epochs.push(posts.new_epoch(a));
+        epochs.push(posts.start(a, 0.0, false));
+        posts.holder_leaves(a);
+        epochs.push(posts[a].epoch);
+        epochs.push(posts.start(a, 1.0, false));
+        posts.holder_leaves(a);
+        epochs.push(posts[a].epoch);
+        posts.unfund(a);
+        epochs.push(posts[a].epoch);
+        assert!(epochs.windows(2).all(|w| w[0] < w[1]), "epochs {epochs:?}");
+    }
+
+    #[test]
+    fn a_handover_keeps_the_caseload_s_memory() {
+        let mut posts = Posts::default();
+        posts.reset();
+        let a = posts.add(1.0, f64::INFINITY);
+        posts.start(a, 0.0, false);
+        posts.set_capacity(a, 10);
+        for who in 0..10 {
+            posts.join(a, Slot(who));
+        }
+        let list = posts.take_caseload(a);
+        assert_eq!(list.len(), 10);
+        posts.give_back(a, list);
+        assert!(posts[a].caseload.is_empty());
+        assert!(posts[a].caseload.capacity() >= 10, "the list's memory is reused");
     }
 }
