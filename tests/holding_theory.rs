@@ -775,6 +775,78 @@ fn people_on_caseloads_at_the_start_have_no_waiting_time_and_the_waiting_do() {
     }
 }
 
+#[test]
+fn people_on_caseloads_at_the_start_keep_their_places_ahead_of_urgent_waiting() {
+    // The list is by priority, and half of everyone is in an urgent group
+    // that goes first. One link worker has exactly the 10 places of the 10
+    // people on caseloads at the start, so none is left for the 20 waiting,
+    // urgent or not: those on caseloads were allocated before the start,
+    // whatever their group, and nobody waiting may take their place.
+    let loaded = scenario(
+        r#"
+[calendar]
+start = "2020-01-01"
+warm_up = "0d"
+horizon = "30d"
+[referrals]
+rate_per_month = 0
+order = "priority"
+[client_groups.usual]
+share = 0.5
+priority = 1
+contacts = 2
+contact_interval = "100d"
+onward_need = 0
+categories = { any = 1 }
+[client_groups.urgent]
+share = 0.5
+priority = 0
+contacts = 2
+contact_interval = "100d"
+onward_need = 0
+categories = { any = 1 }
+[link_workers]
+caseload_per_fte = 10
+turnover = { annual_rate = 0 }
+[[link_workers.posts]]
+count = 1
+[initial_state]
+on_caseload = 10
+waiting = 20
+[vcse]
+closures = { annual_rate = 0 }
+[[vcse.services]]
+name = "Any"
+category = "any"
+places = 1
+"#,
+    );
+    let plan = Plan::new(&loaded.scenario);
+    let mut sim = Simulation::new();
+    for r in 0..10 {
+        let mut allocated = Vec::new();
+        sim.run(
+            &plan,
+            3,
+            r,
+            &mut Events(|time, what, referral, _| {
+                // Later, someone on a caseload may finish and free a place.
+                if what == "allocated" && time == 0.0 {
+                    allocated.extend(referral);
+                }
+            }),
+        )
+        .expect("the test scenario fits in a replicate");
+        allocated.sort_unstable();
+        // Those on caseloads are numbered first, then those waiting.
+        assert_eq!(
+            allocated,
+            (0..10).collect::<Vec<u32>>(),
+            "replicate {r}: the people allocated at the start"
+        );
+    }
+}
+
 // ----- the holding deadline across a handover ------------------------------
 
 /// Each person's onward decision, whether they are on the waiting list now,
@@ -902,21 +974,16 @@ places = 0
     );
 }
 
-#[test]
-fn people_on_caseloads_at_the_start_are_part_way_through_their_support() {
-    // 600 people on caseloads at the start, nobody referred after it. Each
-    // has 6 contacts 14 days apart, the onward decision at the third, and
-    // needs a VCSE place, of which there are plenty. By the model's rule
-    // (docs/scenario.md, [initial_state]) each has had k contacts, k uniform
-    // on 0..=5, and the next falls U × 14 days after the start, U uniform; so
-    // the last is on day 14·U + 14·(5 − k), 42 days on average (sd about 24),
-    // and those with k < 3 (half of them) are still to make their onward
-    // decision and take a place, while the others are connected already.
+/// Runs 600 people on caseloads at the start, nobody referred after it, with
+/// the group's contact keys given, each needing a VCSE place, of which there
+/// are plenty. Returns how many took a place after the start and the mean
+/// day of everyone's last contact, having checked that all completed.
+fn people_part_way_through(group: &str) -> (u32, f64) {
     let people = 600;
     let loaded = everyone_needs_a_place(
         "warm_up = \"0d\"\nhorizon = \"1y\"\n",
         "rate_per_month = 1\nchanges = [{ from = \"2020-01-01\", multiplier = 0 }]\n",
-        "contacts = 6\nplanning_contact = 3\ncontact_interval = \"14d\"\ndisengage_per_contact = 0\n",
+        &format!("{group}disengage_per_contact = 0\n"),
         "",
         &format!("{ROOM_FOR_EVERYONE}[initial_state]\non_caseload = {people}\n"),
         "places = 10000\nattendance = \"30d\"\n",
@@ -939,18 +1006,53 @@ fn people_on_caseloads_at_the_start_are_part_way_through_their_support() {
     )
     .expect("the test scenario fits in a replicate");
     assert_eq!(completed, people, "everyone completes support, connected");
-    let n = f64::from(people);
+    (connected, last_contact.iter().sum::<f64>() / f64::from(people))
+}
+
+#[test]
+fn people_on_caseloads_at_the_start_are_part_way_through_their_support() {
+    // Each of the 600 has 6 contacts 14 days apart, the onward decision at
+    // the third. By the model's rule (docs/scenario.md, [initial_state]) each
+    // has had k contacts, k uniform on 0..=5, and the next falls U × 14 days
+    // after the start, U uniform; so the last is on day 14·U + 14·(5 − k),
+    // 42 days on average (sd about 24), and those with k < 3 (half of them)
+    // are still to make their onward decision and take a place, while the
+    // others are connected already.
+    let (connected, mean) = people_part_way_through("contacts = 6\nplanning_contact = 3\ncontact_interval = \"14d\"\n");
+    let n = 600.0_f64;
     let half = n / 2.0;
     let sd = (n * 0.25).sqrt();
     assert!(
         (f64::from(connected) - half).abs() < 4.0 * sd,
-        "{connected} of {people} took a place after the start; expected about {half} (sd {sd:.1})"
+        "{connected} of {n} took a place after the start; expected about {half} (sd {sd:.1})"
     );
-    let mean = last_contact.iter().sum::<f64>() / n;
     let se = (196.0 * 35.0 / 12.0 + 196.0 / 12.0_f64).sqrt() / n.sqrt();
     assert!(
         (mean - 42.0).abs() < 4.0 * se,
         "mean day of the last contact {mean:.2}, expected 42 ± {:.2}",
+        4.0 * se
+    );
+}
+
+#[test]
+fn the_first_contact_after_the_start_has_the_gap_of_the_contact_it_is() {
+    // Two contacts: the first a day after the one before, the second 100
+    // days (later_contacts from contact 2). Someone who has had k contacts
+    // has contact k + 1 next, U × its gap after the start. With k = 0 (half
+    // of them) that is contact 1 at day U and the last at U + 100; with k = 1
+    // the last is contact 2 itself, at day 100·U. The mean of the last
+    // contact is (100.5 + 50) / 2 = 75.25 days, with variance
+    // (10,100⅓ + 3,333⅓) / 2 − 75.25² ≈ 1,054. Drawing the gap of contact k
+    // instead would put it near 50.5.
+    let (_, mean) = people_part_way_through(
+        "contacts = 2\nplanning_contact = 1\ncontact_interval = \"1d\"\n\
+         later_contacts = { from_contact = 2, interval = \"100d\" }\n",
+    );
+    let variance = (10_100.0 + 1.0 / 3.0 + 10_000.0 / 3.0) / 2.0 - 75.25_f64.powi(2);
+    let se = (variance / 600.0).sqrt();
+    assert!(
+        (mean - 75.25).abs() < 4.0 * se,
+        "mean day of the last contact {mean:.2}, expected 75.25 ± {:.2}",
         4.0 * se
     );
 }
@@ -965,7 +1067,8 @@ fn the_run_includes_its_first_and_last_instants() {
     // day 0, have their second and last contact exactly at the end (day 7),
     // and complete; their places go to two more at that instant. With no
     // warm-up the waiting list is measured from the start, so its peak is
-    // the three left waiting at day 0.
+    // the three left waiting at day 0. A post added on the last day (day 7)
+    // is added.
     let loaded = scenario(&format!(
         r#"
 [calendar]
@@ -987,6 +1090,9 @@ caseload_per_fte = 2
 turnover = {{ annual_rate = 0 }}
 [[link_workers.posts]]
 count = 1
+[[link_workers.funding_changes]]
+date = "2020-01-08"
+add_posts = 1
 [initial_state]
 waiting = 5
 [vcse]
@@ -1010,9 +1116,10 @@ places = 1
     assert_eq!(rec.supported, 4, "the freed places are filled at the end instant");
     assert_eq!((rec.waiting_list_peak, rec.waiting_list_end), (3, 1));
     // The allocations at the start come before the loop, and each new
-    // stretch's contacts are walked in one go: the two completions are the
-    // only events.
-    assert_eq!(rec.events, 2);
+    // stretch's contacts are walked in one go: the two completions are
+    // events, and so is the funding change dated on the last day, whose new
+    // post is still vacant when the run ends.
+    assert_eq!(rec.events, 3, "the dated change on the end instant is an event");
 }
 
 /// The baseline's four categories with one service each and no closures of
