@@ -330,6 +330,25 @@ mod tests {
     }
 
     #[test]
+    fn absorbing_sums_the_counts_and_keeps_the_highest_peak_of_short_runs() {
+        // A run shorter than a week has no weekly or monthly rows, yet it was
+        // measured: the total's peak is the highest site's, not the last one
+        // absorbed, and only a cleared record copies the other's peak.
+        let site = |peak, carried_over| ReplicateRecord {
+            referrals: 2,
+            carried_over,
+            measured_days: 3.0,
+            waiting_list_peak: peak,
+            ..ReplicateRecord::default()
+        };
+        let mut total = ReplicateRecord::default();
+        total.absorb(&site(5, 1));
+        total.absorb(&site(3, 2));
+        assert_eq!(total.waiting_list_peak, 5);
+        assert_eq!((total.referrals, total.carried_over), (4, 3));
+    }
+
+    #[test]
     fn monthly_metrics_name_each_figure_and_each_exit() {
         let month = Month {
             referrals: 1,
