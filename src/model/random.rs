@@ -62,19 +62,9 @@ pub fn copy_key(seed: u64, replicate: u64, copy: u64) -> u64 {
     }
 }
 
-/// The seed of one source's stream in one replicate (copy 0).
-pub fn stream_key(seed: u64, replicate: u64, source: Source) -> u64 {
-    copy_stream_key(seed, replicate, 0, source)
-}
-
 /// The seed of one source's stream in one copy of one replicate.
 pub fn copy_stream_key(seed: u64, replicate: u64, copy: u64, source: Source) -> u64 {
     mix(copy_key(seed, replicate, copy) ^ source as u64)
-}
-
-/// A generator for one source of one replicate.
-pub fn stream(seed: u64, replicate: u64, source: Source) -> Rng {
-    Rng::seed_from_u64(stream_key(seed, replicate, source))
 }
 
 /// A person's own generator for one piece of their support (`part`), keyed by
