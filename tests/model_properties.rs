@@ -429,3 +429,28 @@ fn an_intake_leaves_the_usual_referrals_unchanged() {
     let idle = baseline_with(&intake(0.0));
     assert_eq!(run(&without, 4, 9, 1).rows_sorted(), run(&idle, 4, 9, 1).rows_sorted());
 }
+
+#[test]
+fn an_induction_of_no_days_is_no_induction() {
+    // An induction of zero days is no induction: no `induction_ends` event
+    // at the start instant, so the trace and the event count hold only what
+    // happened.
+    let count = |loaded: &spcap::scenario::LoadedScenario| {
+        let mut trace = CsvTrace::new(Vec::new(), loaded.scenario.start);
+        experiment::trace_replicate(&loaded.scenario, 9, 0, &mut trace).expect("fits");
+        let text = String::from_utf8(trace.finish().expect("trace written")).expect("utf-8");
+        let what = |name: &str| text.lines().filter(|l| l.split(',').nth(2) == Some(name)).count();
+        (what("link_worker_starts"), what("induction_ends"))
+    };
+    let churn = "[link_workers]\nturnover = { annual_rate = 1.0 }\n";
+    let (starts, ends) = count(&baseline_with(&format!("{churn}induction = {{ duration = \"0d\" }}\n")));
+    assert!(starts > 5, "{starts} link workers started");
+    assert_eq!(ends, 0, "{ends} inductions ended without an induction");
+    let (starts, ends) = count(&baseline_with(&format!(
+        "{churn}induction = {{ duration = \"30d\" }}\n"
+    )));
+    assert!(
+        ends > 5 && ends <= starts,
+        "{ends} inductions ended for {starts} starts"
+    );
+}
