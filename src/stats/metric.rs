@@ -661,4 +661,23 @@ mod tests {
             "90th percentile wait (mean over replicates, days)"
         );
     }
+
+    #[test]
+    fn money_events_and_post_days_are_shown_whole() {
+        assert_eq!(by_column("cost_per_supported").unwrap().format(1234.4), "1234");
+        assert_eq!(by_column("events").unwrap().format(98765.0), "98765");
+        assert_eq!(by_column("vacancy_days").unwrap().format(40.6), "41");
+        // Only the column: the reader is a function, which says nothing in a message.
+        assert_eq!(
+            format!("{:?}", by_column("events").unwrap()),
+            r#"Metric { column: "events" }"#
+        );
+    }
+
+    #[test]
+    fn a_ratio_over_nothing_is_zero() {
+        assert_eq!(ratio(3.0, 0.0), 0.0);
+        assert_eq!(ratio(0.0, 0.0), 0.0);
+        assert_eq!(ratio(3.0, 2.0), 1.5);
+    }
 }

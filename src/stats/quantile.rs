@@ -200,6 +200,9 @@ mod tests {
     fn t_interval_uses_student_quantile() {
         // qt(0.975, 9) = 2.262157
         assert!((t_quantile_975(10) - 2.262157).abs() < 1e-5);
+        // Two replicates are the fewest with an interval: qt(0.975, 1) = 12.7062.
+        assert!((t_quantile_975(2) - 12.706205).abs() < 1e-4);
+        assert!(t_quantile_975(1).is_nan());
         let s = Summary::of(&[1.0, 2.0, 3.0, 4.0, 5.0]);
         assert_eq!(s.mean, 3.0);
         assert!((s.sd - 2.5f64.sqrt()).abs() < 1e-12);
