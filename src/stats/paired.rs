@@ -118,6 +118,27 @@ mod tests {
     }
 
     #[test]
+    fn only_replicates_with_a_value_on_both_sides_are_paired() {
+        let base = [Some(1.0), None, Some(3.0), Some(4.0)];
+        let other = [Some(2.0), Some(5.0), None, Some(6.0)];
+        assert_eq!(present_pairs(&base, &other), (vec![1.0, 4.0], vec![2.0, 6.0]));
+    }
+
+    #[test]
+    fn welch_needs_two_values_on_each_side() {
+        let (one, two, three) = (
+            Summary::of(&[1.0]),
+            Summary::of(&[1.0, 3.0]),
+            Summary::of(&[2.0, 4.0, 9.0]),
+        );
+        assert!(welch_half_width(&one, &three, 1, 3).is_nan());
+        assert!(welch_half_width(&three, &one, 3, 1).is_nan());
+        // Two a side: variance 2, se = √2, 2 degrees of freedom, t(0.975, 2) = 4.302653.
+        let half = welch_half_width(&two, &two, 2, 2);
+        assert!((half - 4.302653 * 2f64.sqrt()).abs() < 1e-4, "{half}");
+    }
+
+    #[test]
     fn welch_and_paired_intervals_match_hand_calculation() {
         // Welch: difference 3.8, standard error 2.00998, 5.1078 degrees of
         // freedom, t(0.975, 5.1078) = 2.55434 (numerical integration).
