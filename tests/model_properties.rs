@@ -99,6 +99,13 @@ excluded_pause = true
 "#;
 
 /// The seven exits, as `replicates.csv` and the trace name them.
+/// The `--trace` CSV of replicate 0 for a seed, as text.
+fn trace_text(loaded: &spcap::scenario::LoadedScenario, seed: u64) -> String {
+    let mut trace = CsvTrace::new(Vec::new(), loaded.scenario.start);
+    experiment::trace_replicate(&loaded.scenario, seed, 0, &mut trace).expect("fits");
+    String::from_utf8(trace.finish().expect("trace written")).expect("utf-8")
+}
+
 fn exit_names() -> [&'static str; 7] {
     spcap::model::Exit::ALL.map(spcap::model::Exit::name)
 }
@@ -137,9 +144,7 @@ fn people_are_conserved_in_every_replicate() {
 #[test]
 fn the_trace_conserves_people() {
     let loaded = scenario(STRESS);
-    let mut trace = CsvTrace::new(Vec::new(), loaded.scenario.start);
-    experiment::trace_replicate(&loaded.scenario, 1, 0, &mut trace).expect("fits");
-    let text = String::from_utf8(trace.finish().expect("trace written")).expect("utf-8");
+    let text = trace_text(&loaded, 1);
     let mut referred: HashMap<String, u32> = HashMap::new();
     let mut exits: HashMap<String, u32> = HashMap::new();
     for line in text.lines().skip(1) {
@@ -192,9 +197,7 @@ fn results_depend_on_the_seed_not_the_thread_count() {
 
 /// The times and triage of fresh referrals in replicate 0's trace.
 fn referral_stream(loaded: &spcap::scenario::LoadedScenario) -> Vec<(String, String)> {
-    let mut trace = CsvTrace::new(Vec::new(), loaded.scenario.start);
-    experiment::trace_replicate(&loaded.scenario, 9, 0, &mut trace).expect("fits");
-    let text = String::from_utf8(trace.finish().expect("trace written")).expect("utf-8");
+    let text = trace_text(loaded, 9);
     text.lines()
         .filter_map(|l| {
             let c: Vec<&str> = l.split(',').collect();
@@ -399,9 +402,7 @@ fn an_intake_leaves_the_usual_referrals_unchanged() {
         format!("{no_returns}[[referrals.intakes]]\nfrom = \"2020-06-01\"\nto = \"2021-06-01\"\nrate_per_month = {rate}\ngroup = \"complex\"\n")
     };
     let fresh = |loaded: &spcap::scenario::LoadedScenario| {
-        let mut trace = CsvTrace::new(Vec::new(), loaded.scenario.start);
-        experiment::trace_replicate(&loaded.scenario, 9, 0, &mut trace).expect("fits");
-        let text = String::from_utf8(trace.finish().expect("trace written")).expect("utf-8");
+        let text = trace_text(loaded, 9);
         let mut times = Vec::new();
         let mut intake_referrals = 0;
         for line in text.lines() {
@@ -436,9 +437,7 @@ fn an_induction_of_no_days_is_no_induction() {
     // at the start instant, so the trace and the event count hold only what
     // happened.
     let count = |loaded: &spcap::scenario::LoadedScenario| {
-        let mut trace = CsvTrace::new(Vec::new(), loaded.scenario.start);
-        experiment::trace_replicate(&loaded.scenario, 9, 0, &mut trace).expect("fits");
-        let text = String::from_utf8(trace.finish().expect("trace written")).expect("utf-8");
+        let text = trace_text(loaded, 9);
         let what = |name: &str| text.lines().filter(|l| l.split(',').nth(2) == Some(name)).count();
         (what("link_worker_starts"), what("induction_ends"))
     };
