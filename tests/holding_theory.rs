@@ -974,12 +974,15 @@ places = 0
     );
 }
 
-/// Runs 600 people on caseloads at the start, nobody referred after it, with
+/// How many are on caseloads at the start in [`people_part_way_through`].
+const PART_WAY: u32 = 600;
+
+/// Runs [`PART_WAY`] people on caseloads at the start, nobody referred after it, with
 /// the group's contact keys given, each needing a VCSE place, of which there
 /// are plenty. Returns how many took a place after the start and the mean
 /// day of everyone's last contact, having checked that all completed.
 fn people_part_way_through(group: &str) -> (u32, f64) {
-    let people = 600;
+    let people = PART_WAY;
     let loaded = everyone_needs_a_place(
         "warm_up = \"0d\"\nhorizon = \"1y\"\n",
         "rate_per_month = 1\nchanges = [{ from = \"2020-01-01\", multiplier = 0 }]\n",
@@ -1019,7 +1022,7 @@ fn people_on_caseloads_at_the_start_are_part_way_through_their_support() {
     // are still to make their onward decision and take a place, while the
     // others are connected already.
     let (connected, mean) = people_part_way_through("contacts = 6\nplanning_contact = 3\ncontact_interval = \"14d\"\n");
-    let n = 600.0_f64;
+    let n = f64::from(PART_WAY);
     let half = n / 2.0;
     let sd = (n * 0.25).sqrt();
     assert!(
@@ -1049,7 +1052,7 @@ fn the_first_contact_after_the_start_has_the_gap_of_the_contact_it_is() {
          later_contacts = { from_contact = 2, interval = \"100d\" }\n",
     );
     let variance = (10_100.0 + 1.0 / 3.0 + 10_000.0 / 3.0) / 2.0 - 75.25_f64.powi(2);
-    let se = (variance / 600.0).sqrt();
+    let se = (variance / f64::from(PART_WAY)).sqrt();
     assert!(
         (mean - 75.25).abs() < 4.0 * se,
         "mean day of the last contact {mean:.2}, expected 75.25 ± {:.2}",
