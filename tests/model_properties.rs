@@ -453,3 +453,54 @@ fn an_induction_of_no_days_is_no_induction() {
         "{ends} inductions ended for {starts} starts"
     );
 }
+
+#[test]
+fn an_induction_ends_for_its_own_link_worker_not_the_next() {
+    // Link workers who often leave during a 20-week induction, and posts
+    // filled again within days: the next holder of a post starts before the
+    // induction of the one who left would have ended. That end is out of
+    // date, and must not cut short the new holder's induction.
+    let loaded = baseline_with(
+        "[link_workers]\n\
+         recruitment_delay = { dist = \"uniform\", min = \"1d\", max = \"5d\" }\n\
+         induction = { duration = \"20w\", capacity_factor = 0.5 }\n\
+         turnover = { annual_rate = 3.0 }\n",
+    );
+    let induction = 20.0 * 7.0;
+    let text = trace_text(&loaded, 0);
+    // Per post: when its holder started, and whether that holder's induction has ended.
+    let mut holder: HashMap<&str, (f64, bool)> = HashMap::new();
+    let (mut ends, mut outlived) = (0, 0);
+    for line in text.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        let (time, post) = (cells[0].parse::<f64>().expect("a time"), cells[5]);
+        match cells[2] {
+            "link_worker_starts" => {
+                // The last holder left mid-induction, and this one starts before it would have ended.
+                if holder
+                    .get(post)
+                    .is_some_and(|&(started, ended)| !ended && time < started + induction)
+                {
+                    outlived += 1;
+                }
+                // Those in post at the start have no induction.
+                holder.insert(post, (time, time == 0.0));
+            }
+            "induction_ends" => {
+                let (started, _) = holder[post];
+                assert!(
+                    (time - (started + induction)).abs() < 1e-3,
+                    "post {post}: an induction ended at day {time}, for a holder who started on day {started}"
+                );
+                holder.insert(post, (started, true));
+                ends += 1;
+            }
+            _ => {}
+        }
+    }
+    assert!(ends > 5, "{ends} inductions ended");
+    assert!(
+        outlived > 0,
+        "no induction outlived its link worker: the case is not tested"
+    );
+}
