@@ -421,7 +421,16 @@ impl<'a, T: Trace> Run<'a, T> {
             EventKind::WorkerLeaves => {
                 let post = PostId(e.id);
                 let p = &self.sim.posts[post];
-                if !p.in_post || !EventQueue::current(e.epoch, p.epoch) {
+                let current = EventQueue::current(e.epoch, p.epoch);
+                // A holder leaves before their time only when the post is
+                // cut, and a cut post is never filled again: an out-of-date
+                // leaving finds the post empty. (docs/testing.md leans on this.)
+                debug_assert_eq!(
+                    p.in_post, current,
+                    "post {}: a leaving out of date with the post filled",
+                    post.0
+                );
+                if !p.in_post || !current {
                     return Ok(false);
                 }
                 self.worker_leaves(post, true);
@@ -429,7 +438,11 @@ impl<'a, T: Trace> Run<'a, T> {
             EventKind::WorkerStarts => {
                 let post = PostId(e.id);
                 let p = &self.sim.posts[post];
-                if !p.funded || p.in_post || !EventQueue::current(e.epoch, p.epoch) {
+                let current = EventQueue::current(e.epoch, p.epoch);
+                // A post has one recruitment at a time, and only a cut
+                // (unfunding it for good) makes it out of date.
+                debug_assert_eq!(p.funded && !p.in_post, current, "post {}: a start out of step", post.0);
+                if !p.funded || p.in_post || !current {
                     return Ok(false);
                 }
                 let inducting = self.plan.scenario.link_workers.induction_duration > 0.0;
@@ -438,7 +451,14 @@ impl<'a, T: Trace> Run<'a, T> {
             EventKind::InductionEnds => {
                 let post = PostId(e.id);
                 let p = &self.sim.posts[post];
-                if !p.in_post || !p.inducting || !EventQueue::current(e.epoch, p.epoch) {
+                let current = EventQueue::current(e.epoch, p.epoch);
+                // Out of date when its holder left; the next holder may be inducting.
+                debug_assert!(
+                    !current || (p.in_post && p.inducting),
+                    "post {}: an induction out of step",
+                    post.0
+                );
+                if !p.in_post || !p.inducting || !current {
                     return Ok(false);
                 }
                 self.sim.posts.end_induction(post);
@@ -448,7 +468,11 @@ impl<'a, T: Trace> Run<'a, T> {
             EventKind::ServiceCloses => {
                 let service = ServiceId(e.id);
                 let v = &self.sim.services[service];
-                if !v.open || !EventQueue::current(e.epoch, v.epoch) {
+                let current = EventQueue::current(e.epoch, v.epoch);
+                // A service has one closure drawn at a time, from when it
+                // opens until it closes; the test is a safeguard.
+                debug_assert!(current && v.open, "service {}: a closure out of step", service.0);
+                if !v.open || !current {
                     return Ok(false);
                 }
                 self.service_closes(service);
@@ -456,7 +480,10 @@ impl<'a, T: Trace> Run<'a, T> {
             EventKind::ServiceReopens => {
                 let service = ServiceId(e.id);
                 let v = &self.sim.services[service];
-                if v.open || !EventQueue::current(e.epoch, v.epoch) {
+                let current = EventQueue::current(e.epoch, v.epoch);
+                // Only a closure schedules a reopening, and only the reopening ends it.
+                debug_assert!(current && !v.open, "service {}: a reopening out of step", service.0);
+                if v.open || !current {
                     return Ok(false);
                 }
                 self.sim.services.open(service);
@@ -763,6 +790,9 @@ impl<'a, T: Trace> Run<'a, T> {
         let attendance = self.plan.attendance[kind].sample(&mut self.rng.vcse);
         let place = self.sim.services.attend(service, who);
         let r = &mut self.sim.referrals[who];
+        // The onward decision is made once, so a referral is connected once
+        // and has at most one place ending on the queue.
+        debug_assert!(!r.connected, "a referral connected twice");
         r.attending = Some(Attending { service, place });
         r.vcse_epoch += 1;
         r.connected = true;
