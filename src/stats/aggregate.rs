@@ -393,6 +393,12 @@ mod tests {
         }
     }
 
+    fn histogram(times: &[f64]) -> Histogram {
+        let mut h = Histogram::default();
+        times.iter().for_each(|&t| h.add(t));
+        h
+    }
+
     fn month(summaries: &[LevelSummary], period: usize, metric: &str) -> LevelSummary {
         let m = MONTHLY_METRICS.iter().position(|x| *x == metric).unwrap();
         *summaries.iter().find(|s| s.period == period && s.metric == m).unwrap()
@@ -493,5 +499,46 @@ mod tests {
         let second = month(&summaries, 1, "waiting_median");
         assert_eq!((second.mean, second.p5, second.p95), (2.5, 2.05, 2.95));
         assert_eq!(month(&summaries, 1, "referrals").mean, 5.0);
+    }
+
+    #[test]
+    fn histogram_percentiles_interpolate_within_bins_and_step_over_empty_ones() {
+        // Two times in bin 2, one in bin 5, one in bin 7; bins 0, 1, 3, 4 and 6 empty.
+        let h = histogram(&[2.5, 2.5, 5.0, 7.9]);
+        assert_eq!(h.total(), 4);
+        // p = 0 is the start of the first bin used, p = 1 the end of the last;
+        // the median is the end of bin 2, where half the times are counted.
+        let got = [0.0, 0.25, 0.5, 0.625, 0.875, 1.0].map(|p| h.percentile(p));
+        assert_eq!(got, [2.0, 2.5, 3.0, 5.5, 7.5, 8.0]);
+    }
+
+    #[test]
+    fn an_empty_histogram_has_no_percentile() {
+        let h = Histogram::default();
+        assert_eq!(h.total(), 0);
+        assert!(h.percentile(0.5).is_nan());
+    }
+
+    #[test]
+    fn negative_times_count_in_the_first_bin_and_long_ones_in_the_open_last_bin() {
+        let h = histogram(&[-3.0, 0.5, 4000.0, 1830.0]);
+        assert_eq!((h.counts[0], h.counts[1830], h.total()), (2, 2, 4));
+        assert_eq!(h.counts.len(), 1831);
+        assert_eq!(h.percentile(0.75), 1830.5);
+    }
+
+    #[test]
+    fn bins_cover_five_years_of_days_so_a_thousand_day_wait_has_its_own_bin() {
+        let h = histogram(&[1000.25]);
+        assert_eq!(h.counts[1000], 1);
+        assert_eq!(h.percentile(0.5), 1000.5);
+    }
+
+    #[test]
+    fn merged_histograms_are_the_histogram_of_all_their_times() {
+        let mut a = histogram(&[1.5, 1.5, 3.0]);
+        a.merge(&histogram(&[1.2, 7.0]));
+        assert_eq!(a.counts, histogram(&[1.5, 1.5, 3.0, 1.2, 7.0]).counts);
+        assert_eq!(a.total(), 5);
     }
 }
