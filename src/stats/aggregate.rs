@@ -541,4 +541,18 @@ mod tests {
         assert_eq!(a.counts, histogram(&[1.5, 1.5, 3.0, 1.2, 7.0]).counts);
         assert_eq!(a.total(), 5);
     }
+
+    #[test]
+    fn pooled_times_give_their_count_exact_mean_and_share_above_zero() {
+        let (n, mean, share) = Pooled::default().totals();
+        assert!(n == 0 && mean.is_nan() && share.is_nan(), "none pooled");
+        let mut pooled = Pooled::default();
+        pooled.add(0, &[0.0, 1.5, 4.5]);
+        let mut other = Pooled::default();
+        other.add(1, &[6.0]);
+        pooled.merge(other);
+        // Four times summing to 12, three of them above zero (a time of 0 is not).
+        assert_eq!(pooled.totals(), (4, 3.0, 0.75));
+        assert_eq!((pooled.histogram.total(), pooled.histogram.counts[6]), (4, 1));
+    }
 }
