@@ -502,6 +502,16 @@ mod tests {
     }
 
     #[test]
+    fn counts_list_only_the_values_seen_in_ascending_order() {
+        let mut counts = Counts::default();
+        for (value, k) in [(7, 2), (4, 1), (9, 3)] {
+            counts.add(value, k);
+        }
+        // 5, 6 and 8 are kept (as 0) between 4 and 9 but not listed.
+        assert_eq!(counts.iter().collect::<Vec<_>>(), [(4, 1), (7, 2), (9, 3)]);
+    }
+
+    #[test]
     fn histogram_percentiles_interpolate_within_bins_and_step_over_empty_ones() {
         // Two times in bin 2, one in bin 5, one in bin 7; bins 0, 1, 3, 4 and 6 empty.
         let h = histogram(&[2.5, 2.5, 5.0, 7.9]);
@@ -554,5 +564,20 @@ mod tests {
         // Four times summing to 12, three of them above zero (a time of 0 is not).
         assert_eq!(pooled.totals(), (4, 3.0, 0.75));
         assert_eq!((pooled.histogram.total(), pooled.histogram.counts[6]), (4, 1));
+    }
+
+    #[test]
+    fn events_and_weeks_are_counted_over_every_replicate() {
+        let mut agg = Aggregate::default();
+        for (replicate, events) in [(1, 30), (0, 12)] {
+            let mut rec = ReplicateRecord {
+                events,
+                weekly: vec![[0; 5]; 3],
+                ..ReplicateRecord::default()
+            };
+            agg.add(replicate, &mut rec, 0.0);
+        }
+        agg.finish();
+        assert_eq!((agg.replicates(), agg.events(), agg.weeks()), (2, 42, 3));
     }
 }
