@@ -580,4 +580,12 @@ mod tests {
         agg.finish();
         assert_eq!((agg.replicates(), agg.events(), agg.weeks()), (2, 42, 3));
     }
+
+    #[test]
+    fn exceeding_counts_the_replicates_strictly_above_the_value() {
+        let mut level = LevelCounts::default();
+        [3, 5, 5, 5, 8, 9].iter().for_each(|&v| level.add(1, v));
+        // 8 and 9 are above 5; the three at 5 are not.
+        assert_eq!(level.exceeding(1, 5.0), (2, 6));
+    }
 }
