@@ -588,4 +588,23 @@ mod tests {
         // 8 and 9 are above 5; the three at 5 are not.
         assert_eq!(level.exceeding(1, 5.0), (2, 6));
     }
+
+    #[test]
+    fn week_summaries_give_each_level_across_replicates_week_by_week() {
+        let mut agg = Aggregate::default();
+        for first in [1, 3] {
+            let mut rec = ReplicateRecord {
+                weekly: vec![[first, 2, 0, 0, 0], [10 * first, 2, 0, 0, 0]],
+                ..ReplicateRecord::default()
+            };
+            agg.add(u64::from(first), &mut rec, 0.0);
+        }
+        let weeks = agg.week_summaries();
+        assert_eq!(weeks.len(), 2 * 5);
+        let at = |period, metric| weeks.iter().find(|s| (s.period, s.metric) == (period, metric)).unwrap();
+        assert_eq!((at(0, 0).mean, at(0, 0).p50), (2.0, 2.0));
+        assert_eq!((at(1, 0).mean, at(1, 0).p50), (20.0, 20.0));
+        // Both replicates had 2: the one level counted twice sums to 4.
+        assert_eq!((at(0, 1).mean, at(1, 1).mean), (2.0, 2.0));
+    }
 }
