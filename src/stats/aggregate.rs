@@ -607,4 +607,19 @@ mod tests {
         // Both replicates had 2: the one level counted twice sums to 4.
         assert_eq!((at(0, 1).mean, at(1, 1).mean), (2.0, 2.0));
     }
+
+    #[test]
+    fn rows_read_back_from_a_shard_count_with_the_replicates_added() {
+        let with_events = |events| ReplicateRecord {
+            events,
+            ..ReplicateRecord::default()
+        };
+        let mut agg = Aggregate::default();
+        agg.add(1, &mut with_events(30), 0.0);
+        agg.push_row(0, replicate_row(&mut with_events(12), 0.0));
+        agg.finish();
+        let events = crate::stats::metric::index("events").unwrap();
+        assert_eq!((agg.replicates(), agg.events()), (2, 42));
+        assert_eq!(agg.column(events), [Some(12.0), Some(30.0)], "in replicate order");
+    }
 }
