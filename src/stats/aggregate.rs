@@ -393,6 +393,12 @@ mod tests {
         }
     }
 
+    fn histogram(times: &[f64]) -> Histogram {
+        let mut h = Histogram::default();
+        times.iter().for_each(|&t| h.add(t));
+        h
+    }
+
     fn month(summaries: &[LevelSummary], period: usize, metric: &str) -> LevelSummary {
         let m = MONTHLY_METRICS.iter().position(|x| *x == metric).unwrap();
         *summaries.iter().find(|s| s.period == period && s.metric == m).unwrap()
@@ -493,5 +499,127 @@ mod tests {
         let second = month(&summaries, 1, "waiting_median");
         assert_eq!((second.mean, second.p5, second.p95), (2.5, 2.05, 2.95));
         assert_eq!(month(&summaries, 1, "referrals").mean, 5.0);
+    }
+
+    #[test]
+    fn counts_list_only_the_values_seen_in_ascending_order() {
+        let mut counts = Counts::default();
+        for (value, k) in [(7, 2), (4, 1), (9, 3)] {
+            counts.add(value, k);
+        }
+        // 5, 6 and 8 are kept (as 0) between 4 and 9 but not listed.
+        assert_eq!(counts.iter().collect::<Vec<_>>(), [(4, 1), (7, 2), (9, 3)]);
+    }
+
+    #[test]
+    fn histogram_percentiles_interpolate_within_bins_and_step_over_empty_ones() {
+        // Two times in bin 2, one in bin 5, one in bin 7; bins 0, 1, 3, 4 and 6 empty.
+        let h = histogram(&[2.5, 2.5, 5.0, 7.9]);
+        assert_eq!(h.total(), 4);
+        // p = 0 is the start of the first bin used, p = 1 the end of the last;
+        // the median is the end of bin 2, where half the times are counted.
+        let got = [0.0, 0.25, 0.5, 0.625, 0.875, 1.0].map(|p| h.percentile(p));
+        assert_eq!(got, [2.0, 2.5, 3.0, 5.5, 7.5, 8.0]);
+    }
+
+    #[test]
+    fn an_empty_histogram_has_no_percentile() {
+        let h = Histogram::default();
+        assert_eq!(h.total(), 0);
+        assert!(h.percentile(0.5).is_nan());
+    }
+
+    #[test]
+    fn negative_times_count_in_the_first_bin_and_long_ones_in_the_open_last_bin() {
+        let h = histogram(&[-3.0, 0.5, 4000.0, 1830.0]);
+        assert_eq!((h.counts[0], h.counts[1830], h.total()), (2, 2, 4));
+        assert_eq!(h.counts.len(), 1831);
+        assert_eq!(h.percentile(0.75), 1830.5);
+    }
+
+    #[test]
+    fn bins_cover_five_years_of_days_so_a_thousand_day_wait_has_its_own_bin() {
+        let h = histogram(&[1000.25]);
+        assert_eq!(h.counts[1000], 1);
+        assert_eq!(h.percentile(0.5), 1000.5);
+    }
+
+    #[test]
+    fn merged_histograms_are_the_histogram_of_all_their_times() {
+        let mut a = histogram(&[1.5, 1.5, 3.0]);
+        a.merge(&histogram(&[1.2, 7.0]));
+        assert_eq!(a.counts, histogram(&[1.5, 1.5, 3.0, 1.2, 7.0]).counts);
+        assert_eq!(a.total(), 5);
+    }
+
+    #[test]
+    fn pooled_times_give_their_count_exact_mean_and_share_above_zero() {
+        let (n, mean, share) = Pooled::default().totals();
+        assert!(n == 0 && mean.is_nan() && share.is_nan(), "none pooled");
+        let mut pooled = Pooled::default();
+        pooled.add(0, &[0.0, 1.5, 4.5]);
+        let mut other = Pooled::default();
+        other.add(1, &[6.0]);
+        pooled.merge(other);
+        // Four times summing to 12, three of them above zero (a time of 0 is not).
+        assert_eq!(pooled.totals(), (4, 3.0, 0.75));
+        assert_eq!((pooled.histogram.total(), pooled.histogram.counts[6]), (4, 1));
+    }
+
+    #[test]
+    fn events_and_weeks_are_counted_over_every_replicate() {
+        let mut agg = Aggregate::default();
+        for (replicate, events) in [(1, 30), (0, 12)] {
+            let mut rec = ReplicateRecord {
+                events,
+                weekly: vec![[0; 5]; 3],
+                ..ReplicateRecord::default()
+            };
+            agg.add(replicate, &mut rec, 0.0);
+        }
+        agg.finish();
+        assert_eq!((agg.replicates(), agg.events(), agg.weeks()), (2, 42, 3));
+    }
+
+    #[test]
+    fn exceeding_counts_the_replicates_strictly_above_the_value() {
+        let mut level = LevelCounts::default();
+        [3, 5, 5, 5, 8, 9].iter().for_each(|&v| level.add(1, v));
+        // 8 and 9 are above 5; the three at 5 are not.
+        assert_eq!(level.exceeding(1, 5.0), (2, 6));
+    }
+
+    #[test]
+    fn week_summaries_give_each_level_across_replicates_week_by_week() {
+        let mut agg = Aggregate::default();
+        for first in [1, 3] {
+            let mut rec = ReplicateRecord {
+                weekly: vec![[first, 2, 0, 0, 0], [10 * first, 2, 0, 0, 0]],
+                ..ReplicateRecord::default()
+            };
+            agg.add(u64::from(first), &mut rec, 0.0);
+        }
+        let weeks = agg.week_summaries();
+        assert_eq!(weeks.len(), 2 * 5);
+        let at = |period, metric| weeks.iter().find(|s| (s.period, s.metric) == (period, metric)).unwrap();
+        assert_eq!((at(0, 0).mean, at(0, 0).p50), (2.0, 2.0));
+        assert_eq!((at(1, 0).mean, at(1, 0).p50), (20.0, 20.0));
+        // Both replicates had 2: the one level counted twice sums to 4.
+        assert_eq!((at(0, 1).mean, at(1, 1).mean), (2.0, 2.0));
+    }
+
+    #[test]
+    fn rows_read_back_from_a_shard_count_with_the_replicates_added() {
+        let with_events = |events| ReplicateRecord {
+            events,
+            ..ReplicateRecord::default()
+        };
+        let mut agg = Aggregate::default();
+        agg.add(1, &mut with_events(30), 0.0);
+        agg.push_row(0, replicate_row(&mut with_events(12), 0.0));
+        agg.finish();
+        let events = crate::stats::metric::index("events").unwrap();
+        assert_eq!((agg.replicates(), agg.events()), (2, 42));
+        assert_eq!(agg.column(events), [Some(12.0), Some(30.0)], "in replicate order");
     }
 }
