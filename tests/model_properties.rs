@@ -98,7 +98,6 @@ excluded_extra_disengage = 0.2
 excluded_pause = true
 "#;
 
-/// The seven exits, as `replicates.csv` and the trace name them.
 /// The `--trace` CSV of replicate 0 for a seed, as text.
 fn trace_text(loaded: &spcap::scenario::LoadedScenario, seed: u64) -> String {
     let mut trace = CsvTrace::new(Vec::new(), loaded.scenario.start);
@@ -106,6 +105,7 @@ fn trace_text(loaded: &spcap::scenario::LoadedScenario, seed: u64) -> String {
     String::from_utf8(trace.finish().expect("trace written")).expect("utf-8")
 }
 
+/// The seven exits, as `replicates.csv` and the trace name them.
 fn exit_names() -> [&'static str; 7] {
     spcap::model::Exit::ALL.map(spcap::model::Exit::name)
 }
@@ -487,12 +487,12 @@ fn an_induction_ends_for_its_own_link_worker_not_the_next() {
                 holder.insert(post, (time, time == 0.0));
             }
             "induction_ends" => {
-                let (started, _) = holder[post];
+                let (started, ended) = holder.get_mut(post).expect("an induction ends on a filled post");
                 assert!(
-                    (time - (started + induction)).abs() < 1e-3,
+                    (time - (*started + induction)).abs() < 1e-3,
                     "post {post}: an induction ended at day {time}, for a holder who started on day {started}"
                 );
-                holder.insert(post, (started, true));
+                *ended = true;
                 ends += 1;
             }
             _ => {}
